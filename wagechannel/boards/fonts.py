@@ -1,0 +1,61 @@
+"""Find a CJK font for boards: WAGECHANNEL_FONT first, then the usual Debian locations."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import ImageFont
+
+INSTALL_HINT = "未找到中文字体。请安装 Debian 软件包 fonts-noto-cjk（apt-get install fonts-noto-cjk），或用 WAGECHANNEL_FONT 指定字体文件。"
+
+CANDIDATES = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
+    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+    "/usr/share/fonts/truetype/droid/DroidSansFallback.ttf",
+)
+
+
+class FontMissing(RuntimeError):
+    def __init__(self, detail: str = INSTALL_HINT) -> None:
+        super().__init__(detail)
+        self.message = detail
+
+
+@dataclass(frozen=True)
+class CJKFont:
+    path: str
+    index: int
+
+    def at(self, size: int) -> ImageFont.FreeTypeFont:
+        return ImageFont.truetype(self.path, size=size, index=self.index)
+
+
+def _simplified_chinese_index(path: str) -> int:
+    """In a .ttc collection pick the Simplified Chinese face (Noto: "... CJK SC")."""
+    if not path.lower().endswith(".ttc"):
+        return 0
+    for index in range(32):
+        try:
+            face = ImageFont.truetype(path, size=12, index=index)
+        except OSError:
+            break
+        family = face.getname()[0]
+        if family.endswith(" SC") or "CJK SC" in family or "Zen Hei" in family or "Micro Hei" in family:
+            return index
+    return 0
+
+
+def find_font(configured: str | None = None) -> CJKFont:
+    """The configured font if it opens, else the first system candidate; FontMissing if none."""
+    if configured:
+        if not Path(configured).is_file():
+            raise FontMissing(f"WAGECHANNEL_FONT 指定的字体文件不存在：{configured}。{INSTALL_HINT}")
+        return CJKFont(configured, _simplified_chinese_index(configured))
+    for candidate in CANDIDATES:
+        if Path(candidate).is_file():
+            return CJKFont(candidate, _simplified_chinese_index(candidate))
+    raise FontMissing()

@@ -1,0 +1,103 @@
+"""Cases: priority with reasons, opening a case for a lead, and who may see which case."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Select, false, select
+from sqlalchemy.orm import Session
+
+from wagechannel.accounts.models import User
+from wagechannel.cases.models import Case, Claimant
+from wagechannel.intake.models import Lead
+from wagechannel.places.models import Organisation
+
+
+def limitation_end(work_end: date) -> date:
+    """Arbitration limitation for wages: one year from the end of employment (LDMAL art. 27)."""
+    try:
+        return work_end.replace(year=work_end.year + 1)
+    except ValueError:  # 29 February
+        return work_end.replace(year=work_end.year + 1, day=28)
+
+
+def priority_for(lead: Lead, today: date) -> tuple[int, list[str]]:
+    """A score for ordering the queue, and the reasons a person reads beside it."""
+    score = 0
+    reasons: list[str] = []
+    if lead.work_end is not None:
+        days_left = (limitation_end(lead.work_end) - today).days
+        if days_left < 0:
+            score += 20
+            reasons.append("离职已满一年，需尽快核实仲裁时效是否中断（劳动争议调解仲裁法第27条）")
+        elif days_left < 7:
+            score += 100
+            reasons.append(f"仲裁时效还剩{days_left}天，可先行提供法律援助（法律援助法第44条）")
+        elif days_left <= 30:
+            score += 60
+            reasons.append(f"仲裁时效还剩{days_left}天（劳动争议调解仲裁法第27条）")
+    if lead.workers_affected >= 10:
+        score += 50
+        reasons.append(f"{lead.workers_affected}人被欠薪，可能是群体性案件")
+    elif lead.workers_affected >= 3:
+        score += 20
+        reasons.append(f"{lead.workers_affected}人被欠薪")
+    if lead.amount_owed_fen is not None:
+        if lead.amount_owed_fen >= 100_000 * 100:
+            score += 20
+            reasons.append("欠薪金额10万元以上")
+        elif lead.amount_owed_fen >= 20_000 * 100:
+            score += 10
+            reasons.append("欠薪金额2万元以上")
+    if lead.wants == "legal_aid":
+        score += 5
+        reasons.append("申请法律援助")
+    return score, reasons
+
+
+def open_case(session: Session, lead: Lead, *, legal_aid_org: Organisation,
+              bureau_org: Organisation | None, today: date) -> Case:
+    """A priority case for one lead, in the centre's queue (green channel: no hardship check)."""
+    score, reasons = priority_for(lead, today)
+    case = Case(legal_aid_org_id=legal_aid_org.id,
+                bureau_org_id=bureau_org.id if bureau_org else None,
+                project_id=lead.project_id, region_code=lead.region_code, status="pending",
+                priority=score, priority_reasons=reasons)
+    session.add(case)
+    session.flush()
+    case.number = f"WC{today.year}-{case.id:06d}"
+    session.add(Claimant(case_id=case.id, lead_id=lead.id, name=lead.name,
+                         amount_owed_fen=lead.amount_owed_fen))
+    lead.case_id = case.id
+    session.flush()
+    return case
+
+
+def visible_cases(user: User) -> Select[tuple[Case]]:
+    """The queue a user sees, most urgent first."""
+    query = select(Case).order_by(Case.priority.desc(), Case.created_at, Case.id)
+    if user.role == "admin":
+        return query
+    if user.role == "legal_aid_staff":
+        return query.where(Case.legal_aid_org_id == user.organisation_id)
+    if user.role == "lawyer":
+        return query.where(Case.lawyer_id == user.id)
+    if user.role == "bureau_liaison":
+        return query.where(Case.bureau_org_id == user.organisation_id)
+    return query.where(false())
+
+
+def can_view_case(user: User, case: Case) -> bool:
+    if user.role == "admin":
+        return True
+    if user.role == "legal_aid_staff":
+        return case.legal_aid_org_id == user.organisation_id
+    if user.role == "lawyer":
+        return case.lawyer_id == user.id
+    if user.role == "bureau_liaison":
+        return case.bureau_org_id == user.organisation_id
+    return False
+
+
+def sees_personal_data(user: User) -> bool:
+    """Legal-aid staff and lawyers contact the worker; a liaison and admin see it masked."""
+    return user.role in {"legal_aid_staff", "lawyer"}

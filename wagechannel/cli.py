@@ -1,0 +1,172 @@
+"""The `wagechannel` command: thin wrappers over the services."""
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+import click
+from flask import Flask, current_app
+
+from wagechannel.errors import DomainError
+
+
+def _app() -> Flask:
+    from wagechannel import create_app
+    return create_app()
+
+
+def with_app(command: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(command)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        app = _app()
+        with app.app_context():
+            return command(*args, **kwargs)
+    return wrapped
+
+
+@click.group(help="农民工讨薪绿色通道（wagechannel）管理命令")
+def main() -> None:
+    pass
+
+
+@main.group(help="数据库")
+def db() -> None:
+    pass
+
+
+def _upgrade() -> None:
+    from wagechannel.migrate import upgrade
+    upgrade(current_app.config["DATABASE_URL"])
+
+
+@db.command("upgrade", help="把数据库升级到最新结构")
+@with_app
+def db_upgrade() -> None:
+    _upgrade()
+    click.echo("数据库已是最新结构。")
+
+
+def _demo(password: str | None) -> None:
+    from wagechannel.boards.services import board_url
+    from wagechannel.demo import load_demo
+    from wagechannel.extensions import db as database
+
+    with database.unit_of_work() as session:
+        result = load_demo(session, password)
+        base_url = current_app.config["BASE_URL"]
+        click.echo("演示账号（用户名 / 密码 / 角色）：")
+        for username, pw, role in result.logins:
+            click.echo(f"  {username:<11} {pw:<18} {role}")
+        board = result.boards[0]
+        click.echo(f"告示牌二维码表单：{board_url(base_url, board.token)}")
+
+
+@main.command(help="载入演示数据（可重复运行）")
+@click.option("--password", default=None, help="演示账号的密码（至少8位）")
+@with_app
+def demo(password: str | None) -> None:
+    try:
+        _demo(password)
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+
+
+@main.command(help="升级数据库并启动网页服务（waitress）")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--demo", "with_demo", is_flag=True, help="同时载入演示数据")
+def serve(host: str, port: int, threads: int, with_demo: bool) -> None:
+    import waitress
+
+    app = _app()
+    with app.app_context():
+        _upgrade()
+        if with_demo:
+            _demo(None)
+    click.echo(f"wagechannel 正在 http://{host}:{port}/ 上运行（Ctrl+C 停止）")
+    sys.stdout.flush()
+    waitress.serve(app, host=host, port=port, threads=threads, ident="wagechannel")
+
+
+@main.group(help="告示牌")
+def board() -> None:
+    pass
+
+
+@board.command("list", help="列出全部告示牌及其二维码地址")
+@click.option("--json", "as_json", is_flag=True, help="以JSON输出")
+@with_app
+def board_list(as_json: bool) -> None:
+    from wagechannel.boards.services import all_boards, board_url
+    from wagechannel.extensions import db as database
+
+    base_url = current_app.config["BASE_URL"]
+    rows = [{"board_id": b.id, "project_id": b.project_id, "project_name": b.project.name,
+             "token": b.token, "url": board_url(base_url, b.token), "active": b.active}
+            for b in all_boards(database.session)]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo("还没有告示牌。")
+    for row in rows:
+        state = "" if row["active"] else "  （已作废）"
+        click.echo(f"{row['project_id']:>5}  {row['project_name']}  {row['token']}  {row['url']}{state}")
+
+
+@main.group(help="账号")
+def user() -> None:
+    pass
+
+
+@user.command("add", help="新建账号")
+@click.option("--username", required=True)
+@click.option("--role", required=True,
+              type=click.Choice(["admin", "legal_aid_staff", "lawyer", "bureau_liaison", "contractor"]))
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--name", "display_name", default=None, help="显示名")
+@click.option("--organisation-id", type=int, default=None, help="所属机构（法援中心或人社部门）")
+@click.option("--contractor-id", type=int, default=None, help="所属施工总承包单位")
+@with_app
+def user_add(username: str, role: str, password: str, display_name: str | None,
+             organisation_id: int | None, contractor_id: int | None) -> None:
+    from wagechannel.accounts.services import create_user
+    from wagechannel.extensions import db as database
+
+    try:
+        with database.unit_of_work() as session:
+            created = create_user(session, username=username, password=password, role=role,
+                                  display_name=display_name, organisation_id=organisation_id,
+                                  contractor_id=contractor_id)
+            click.echo(f"已创建账号 {created.username}（{created.role_label}）。")
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+
+
+@main.group(help="线索")
+def leads() -> None:
+    pass
+
+
+@leads.command("route", help="把尚未转交的线索转交给管辖机构（失败的会留待下次）")
+@with_app
+def leads_route() -> None:
+    from wagechannel.clock import local_today
+    from wagechannel.extensions import db as database
+    from wagechannel.intake.services import route_after_commit, unrouted_lead_ids
+
+    session = database.session
+    ids = unrouted_lead_ids(session)
+    session.rollback()
+    routed = sum(route_after_commit(session, lead_id, today=local_today()) for lead_id in ids)
+    click.echo(f"待转交 {len(ids)} 条，已转交 {routed} 条。")
+    if routed < len(ids):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

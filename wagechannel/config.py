@@ -1,0 +1,65 @@
+"""Configuration: defaults here, then WAGECHANNEL_* from the environment, then a test's mapping."""
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+PREFIX = "WAGECHANNEL_"
+
+
+class Defaults:
+    DATABASE_URL: str | None = None  # None: SQLite in the instance folder
+    SECRET_KEY: str | None = None  # None: generated once and kept in the instance folder
+    BASE_URL = "http://127.0.0.1:8000"
+    FONT: str | None = None
+    SQLITE_BUSY_TIMEOUT_MS = 15000
+    WTF_CSRF_TIME_LIMIT = 6 * 3600  # a worker may take a while to fill the form
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    MAX_CONTENT_LENGTH = 64 * 1024 * 1024
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+
+
+def _coerce(value: str) -> Any:
+    lowered = value.strip().lower()
+    if lowered in {"true", "yes", "on"}:
+        return True
+    if lowered in {"false", "no", "off"}:
+        return False
+    try:
+        return int(value)
+    except ValueError:
+        return value
+
+
+def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Every WAGECHANNEL_NAME becomes NAME; values that look like booleans or integers are typed."""
+    environ = os.environ if environ is None else environ
+    return {key[len(PREFIX):]: _coerce(value) for key, value in environ.items()
+            if key.startswith(PREFIX) and len(key) > len(PREFIX)}
+
+
+def instance_secret_key(instance_path: str | Path) -> str:
+    """The key kept in the instance folder, made on first use so sessions survive restarts."""
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    # O_EXCL: two workers starting together keep one key between them.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def default_database_url(instance_path: str | Path) -> str:
+    return f"sqlite:///{Path(instance_path) / 'wagechannel.sqlite3'}"

@@ -1,0 +1,81 @@
+"""Demo data: one county with its offices, a contractor with two sites and boards, a login per role."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from wagechannel.accounts.models import User
+from wagechannel.accounts.services import create_user, set_password
+from wagechannel.boards.models import Board
+from wagechannel.boards.services import issue_board
+from wagechannel.places.models import BUREAU, LEGAL_AID, Contractor, Organisation, Project
+from wagechannel.places.services import (create_contractor, create_organisation, create_project,
+                                         ensure_region)
+
+DEFAULT_PASSWORD = "wagechannel-demo"
+REGIONS = [("440000", "广东省"), ("440300", "深圳市"), ("440305", "深圳市南山区")]
+COUNTY = "440305"
+PROJECTS = [
+    ("南山示范花园二期工程", "深圳市南山区桃园路88号", "李建国", "13800138000"),
+    ("科技园示范厂房改造工程", "深圳市南山区科技南路16号", "王红梅", "13900139000"),
+]
+
+
+@dataclass
+class DemoResult:
+    logins: list[tuple[str, str, str]] = field(default_factory=list)  # username, password, role
+    boards: list[Board] = field(default_factory=list)
+
+
+def _organisation(session: Session, kind: str, name: str, address: str, phone: str) -> Organisation:
+    existing = session.scalar(select(Organisation).where(Organisation.kind == kind,
+                                                         Organisation.name == name))
+    if existing is not None:
+        return existing
+    return create_organisation(session, kind=kind, name=name, region_codes=[COUNTY],
+                               address=address, phone=phone)
+
+
+def load_demo(session: Session, password: str | None = None) -> DemoResult:
+    """Create what is missing; running it again changes nothing (except a password given)."""
+    for code, name in REGIONS:
+        ensure_region(session, code, name)
+    centre = _organisation(session, LEGAL_AID, "深圳市南山区法律援助中心",
+                           "深圳市南山区南山大道2000号", "0755-26661234")
+    bureau = _organisation(session, BUREAU, "深圳市南山区人力资源局",
+                           "深圳市南山区南山大道2008号", "0755-26665678")
+    contractor = session.scalar(select(Contractor).where(Contractor.name == "深圳示范建设集团有限公司"))
+    if contractor is None:
+        contractor = create_contractor(session, name="深圳示范建设集团有限公司",
+                                       credit_code="91440300MA5DEMO001", phone="0755-88886666")
+    result = DemoResult()
+    for name, address, manager, phone in PROJECTS:
+        project = session.scalar(select(Project).where(Project.contractor_id == contractor.id,
+                                                       Project.name == name))
+        if project is None:
+            project = create_project(session, contractor=contractor, region_code=COUNTY, name=name,
+                                     address=address, labour_manager_name=manager,
+                                     labour_manager_phone=phone)
+        board = next((b for b in project.boards if b.active), None) or issue_board(session, project)
+        result.boards.append(board)
+
+    accounts = [
+        ("admin", "admin", "系统管理员", {}),
+        ("staff", "legal_aid_staff", "法援中心 张工作人员", {"organisation_id": centre.id}),
+        ("lawyer", "lawyer", "援助律师 陈律师", {"organisation_id": centre.id}),
+        ("liaison", "bureau_liaison", "人社局 刘联络员", {"organisation_id": bureau.id}),
+        ("contractor", "contractor", "示范建设 劳资专员", {"contractor_id": contractor.id}),
+    ]
+    chosen = password or DEFAULT_PASSWORD
+    for username, role, display, links in accounts:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            create_user(session, username=username, password=chosen, role=role,
+                        display_name=display, **links)
+        elif password:
+            set_password(user, password)
+        result.logins.append((username, chosen if (user is None or password) else "（未改动）", role))
+    session.flush()
+    return result

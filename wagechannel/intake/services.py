@@ -1,0 +1,148 @@
+"""Storing a report first, then routing it to the offices that serve the site."""
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from wagechannel.boards.models import Board
+from wagechannel.cases.models import Case
+from wagechannel.cases.services import open_case
+from wagechannel.db import utcnow
+from wagechannel.intake.models import LEAD_RECEIVED, LEAD_ROUTED, Lead
+from wagechannel.intake.validation import LeadInput
+from wagechannel.places.models import BUREAU, LEGAL_AID
+from wagechannel.places.services import serving_organisation
+from wagechannel.tokens import is_code, normalise, random_code
+
+log = logging.getLogger(__name__)
+CODE_LENGTH = 8  # 40 random bits
+
+
+class RoutingFailed(Exception):
+    pass
+
+
+STATUS_LABELS = {
+    LEAD_RECEIVED: "已收到，正在转交法律援助中心",
+    LEAD_ROUTED: "已转交法律援助中心，等待受理",
+}
+
+
+def store_lead(session: Session, data: LeadInput, *, board: Board | None, channel: str,
+               idempotency_key: str | None = None, now: datetime | None = None) -> Lead:
+    """Add the lead as the worker gave it. The caller commits before anything else happens."""
+    project = board.project if board else None
+    lead = Lead(code=_new_code(session), channel=channel,
+                board_id=board.id if board else None,
+                project_id=project.id if project else None,
+                region_code=project.region_code if project else None,
+                name=data.name, phone=data.phone, employer_name=data.employer_name,
+                amount_owed_fen=data.amount_owed_fen, workers_affected=data.workers_affected,
+                work_start=data.work_start, work_end=data.work_end,
+                description=data.description, wants=data.wants,
+                consent_at=now or utcnow(), idempotency_key=idempotency_key,
+                status=LEAD_RECEIVED)
+    session.add(lead)
+    session.flush()
+    return lead
+
+
+def find_by_idempotency_key(session: Session, key: str) -> Lead | None:
+    return session.scalar(select(Lead).where(Lead.idempotency_key == key))
+
+
+def find_by_code(session: Session, code: str) -> Lead | None:
+    code = normalise(code)
+    if not is_code(code, CODE_LENGTH):
+        return None
+    return session.scalar(select(Lead).where(Lead.code == code))
+
+
+def _new_code(session: Session) -> str:
+    while True:
+        code = random_code(CODE_LENGTH)
+        if session.scalar(select(Lead.id).where(Lead.code == code)) is None:
+            return code
+
+
+def route_lead(session: Session, lead: Lead, *, today: date) -> Case:
+    """Send a stored lead to the legal-aid centre and bureau serving its site; open its case."""
+    if lead.case_id is not None:
+        return session.get_one(Case, lead.case_id)
+    if lead.region_code is None:
+        raise RoutingFailed("没有项目所在地，无法确定管辖机构")
+    centre = serving_organisation(session, lead.region_code, LEGAL_AID)
+    if centre is None:
+        raise RoutingFailed(f"行政区划 {lead.region_code} 没有对应的法律援助中心")
+    bureau = serving_organisation(session, lead.region_code, BUREAU)
+    lead.legal_aid_org_id = centre.id
+    lead.bureau_org_id = bureau.id if bureau else None
+    case = open_case(session, lead, legal_aid_org=centre, bureau_org=bureau, today=today)
+    lead.status = LEAD_ROUTED
+    lead.routing_error = None
+    session.flush()
+    return case
+
+
+def route_after_commit(session: Session, lead_id: int, *, today: date) -> bool:
+    """Route a lead that is already committed; on failure record why and leave it received.
+
+    Commits its own work. The lead itself is never at risk here: it was
+    committed before this ran, and a failed routing is retried later by
+    `wagechannel leads route`.
+    """
+    try:
+        lead = session.get_one(Lead, lead_id)
+        route_lead(session, lead, today=today)
+        session.commit()
+        return True
+    except Exception as error:  # any failure: keep the lead, note why, retry later
+        session.rollback()
+        log.warning("routing lead %s failed: %s", lead_id, error)
+        try:
+            lead = session.get_one(Lead, lead_id)
+            lead.routing_error = str(error)[:256]
+            session.commit()
+        except Exception:
+            session.rollback()
+            log.exception("could not record routing failure for lead %s", lead_id)
+        return False
+
+
+def unrouted_lead_ids(session: Session) -> list[int]:
+    return list(session.scalars(select(Lead.id).where(Lead.status == LEAD_RECEIVED)
+                                .order_by(Lead.id)))
+
+
+def public_status(lead: Lead) -> tuple[str, str]:
+    """What the worker may know: a status word and its Chinese label, nothing personal."""
+    if lead.case is not None:
+        if lead.case.status == "pending":
+            return "pending", STATUS_LABELS[LEAD_ROUTED]
+        return lead.case.status, lead.case.status_label
+    return lead.status, STATUS_LABELS.get(lead.status, lead.status)
+
+
+def store_unique(session: Session, data: LeadInput, *, board: Board | None, channel: str,
+                 idempotency_key: str | None) -> tuple[Lead, bool]:
+    """Store a lead once per idempotency key; a repeat (even a concurrent one) gets the first."""
+    if idempotency_key:
+        existing = find_by_idempotency_key(session, idempotency_key)
+        if existing is not None:
+            return existing, False
+    try:
+        with session.begin_nested():
+            lead = store_lead(session, data, board=board, channel=channel,
+                              idempotency_key=idempotency_key)
+    except IntegrityError:
+        if not idempotency_key:
+            raise
+        existing = find_by_idempotency_key(session, idempotency_key)
+        if existing is None:
+            raise
+        return existing, False
+    return lead, True

@@ -1,0 +1,112 @@
+"""Regions, the offices serving them, contractors and their sites."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, ForeignKey, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from wagechannel.db import Base, UTCDateTime, utcnow
+
+LEGAL_AID = "legal_aid"
+BUREAU = "bureau"
+ORGANISATION_KINDS = {LEGAL_AID: "法律援助中心", BUREAU: "人社部门"}
+
+
+def region_ancestry(code: str) -> list[str]:
+    """GB/T 2260: the code itself, then its city (XXXX00) and province (XX0000), most specific first."""
+    chain = [code]
+    for prefix_len in (4, 2):
+        parent = code[:prefix_len] + "0" * (6 - prefix_len)
+        if parent not in chain:
+            chain.append(parent)
+    return chain
+
+
+def region_prefix(code: str) -> str:
+    """The leading digits every region inside `code` shares: XX for a province, XXXX for a city."""
+    if code.endswith("0000"):
+        return code[:2]
+    if code.endswith("00"):
+        return code[:4]
+    return code
+
+
+class Region(Base):
+    __tablename__ = "region"
+
+    code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+
+    @property
+    def level(self) -> str:
+        if self.code.endswith("0000"):
+            return "province"
+        if self.code.endswith("00"):
+            return "city"
+        return "county"
+
+    def __repr__(self) -> str:
+        return f"<Region {self.code} {self.name}>"
+
+
+organisation_region = Table(
+    "organisation_region",
+    Base.metadata,
+    Column("organisation_id", ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True),
+    Column("region_code", ForeignKey("region.code", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Organisation(Base):
+    """A legal-aid centre or an HR bureau; it serves one or more regions."""
+
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), index=True)
+    name: Mapped[str] = mapped_column(String(128))
+    address: Mapped[str | None] = mapped_column(String(256))
+    phone: Mapped[str | None] = mapped_column(String(64))
+    regions: Mapped[list[Region]] = relationship(secondary=organisation_region, lazy="selectin")
+
+    @property
+    def kind_label(self) -> str:
+        return ORGANISATION_KINDS.get(self.kind, self.kind)
+
+
+class Contractor(Base):
+    """施工总承包单位."""
+
+    __tablename__ = "contractor"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    projects: Mapped[list[Project]] = relationship(back_populates="contractor",
+                                                   order_by="Project.id")
+
+
+class Project(Base):
+    """One construction site (项目 / 工地)."""
+
+    __tablename__ = "project"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contractor_id: Mapped[int] = mapped_column(ForeignKey("contractor.id"), index=True)
+    region_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(256))
+    labour_manager_name: Mapped[str | None] = mapped_column(String(64))
+    labour_manager_phone: Mapped[str | None] = mapped_column(String(32))
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    contractor: Mapped[Contractor] = relationship(back_populates="projects")
+    region: Mapped[Region] = relationship()
+    boards: Mapped[list["Board"]] = relationship(back_populates="project",  # noqa: F821
+                                                 order_by="Board.id")
