@@ -86,28 +86,47 @@ def make_engine(url: str, busy_timeout_ms: int = 15000) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+class _AppSession(Session):
+    """A session that uses the current app's engine unless bound explicitly (tests bind it)."""
+
+    def get_bind(self, mapper: Any = None, clause: Any = None, **kwargs: Any) -> Any:
+        if self.bind is not None:
+            return self.bind
+        from flask import current_app
+        return current_app.extensions[ENGINE_KEY]
+
+
+ENGINE_KEY = "wagechannel_engine"
+
+
 class Database:
-    """The engine and a request-scoped session, bound to an app in the factory."""
+    """The engines (one per app) and a request-scoped session, bound to an app in the factory."""
 
     def __init__(self) -> None:
-        self.engine: Engine | None = None
-        self.session_factory = sessionmaker(expire_on_commit=False)
+        self.session_factory = sessionmaker(class_=_AppSession, expire_on_commit=False)
         self.session: scoped_session[Session] = scoped_session(self.session_factory)
 
     def init_app(self, app: "Flask") -> None:
         url = app.config["DATABASE_URL"]
-        self.engine = make_engine(url, app.config.get("SQLITE_BUSY_TIMEOUT_MS", 15000))
-        self.session_factory.configure(bind=self.engine)
-        app.extensions["wagechannel_db"] = self
+        app.extensions[ENGINE_KEY] = make_engine(url, app.config.get("SQLITE_BUSY_TIMEOUT_MS", 15000))
 
         @app.teardown_appcontext
         def _remove_session(_exc: BaseException | None) -> None:
             self.session.remove()
 
+    @property
+    def engine(self) -> Engine:
+        from flask import current_app
+        return current_app.extensions[ENGINE_KEY]
+
     def bind(self, bind: Any, **options: Any) -> None:
         """Point sessions at a connection (tests run each case in a rolled-back transaction)."""
         self.session.remove()
         self.session_factory.configure(bind=bind, **options)
+
+    def unbind(self) -> None:
+        self.session.remove()
+        self.session_factory.configure(bind=None, join_transaction_mode="conservative_savepoint")
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:

@@ -1,0 +1,54 @@
+import json
+
+from sqlalchemy import func, select
+
+from wagechannel.accounts.models import User
+from wagechannel.boards.models import Board
+from wagechannel.cli import main
+from wagechannel.places.models import Project
+
+
+def test_demo_is_idempotent_and_prints_logins(runner, db, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr("wagechannel.cli._app", lambda: runner.app)
+    first = runner.invoke(main, ["demo"])
+    assert first.exit_code == 0, first.output
+    for username in ("admin", "staff", "lawyer", "liaison", "contractor"):
+        assert username in first.output
+    assert "http://wc.test/s/" in first.output
+    counts = (db.scalar(select(func.count(User.id))), db.scalar(select(func.count(Board.id))),
+              db.scalar(select(func.count(Project.id))))
+    second = runner.invoke(main, ["demo"])
+    assert second.exit_code == 0, second.output
+    assert (db.scalar(select(func.count(User.id))), db.scalar(select(func.count(Board.id))),
+            db.scalar(select(func.count(Project.id)))) == counts == (5, 2, 2)
+
+
+def test_board_list_json(runner, world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr("wagechannel.cli._app", lambda: runner.app)
+    result = runner.invoke(main, ["board", "list", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    mine = next(row for row in rows if row["token"] == world.board.token)
+    assert mine == {"board_id": world.board.id, "project_id": world.project.id,
+                    "project_name": world.project.name, "token": world.board.token,
+                    "url": f"http://wc.test/s/{world.board.token}", "active": True}
+    text = runner.invoke(main, ["board", "list"])
+    assert world.board.token in text.output
+
+
+def test_user_add_checks_the_role_and_organisation(runner, world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr("wagechannel.cli._app", lambda: runner.app)
+    ok = runner.invoke(main, ["user", "add", "--username", "newstaff", "--role", "legal_aid_staff",
+                              "--password", "long-enough-1", "--organisation-id",
+                              str(world.centre.id)])
+    assert ok.exit_code == 0, ok.output
+    wrong = runner.invoke(main, ["user", "add", "--username", "x", "--role", "legal_aid_staff",
+                                 "--password", "long-enough-1", "--organisation-id",
+                                 str(world.bureau.id)])
+    assert wrong.exit_code != 0 and "机构" in wrong.output
+    short = runner.invoke(main, ["user", "add", "--username", "y", "--role", "admin",
+                                 "--password", "short"])
+    assert short.exit_code != 0 and "8位" in short.output
+    duplicate = runner.invoke(main, ["user", "add", "--username", "newstaff", "--role", "admin",
+                                     "--password", "long-enough-1"])
+    assert duplicate.exit_code != 0 and "已存在" in duplicate.output

@@ -1,0 +1,104 @@
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from wagechannel.cases.models import Case
+from wagechannel.cases.services import limitation_end, priority_for
+from wagechannel.intake.models import Lead
+from wagechannel.intake.services import (RoutingFailed, route_after_commit, route_lead, store_lead,
+                                         unrouted_lead_ids)
+from wagechannel.intake.validation import parse_lead
+from wagechannel.places.models import BUREAU, LEGAL_AID
+from wagechannel.places.services import create_organisation, ensure_region, serving_organisation
+
+TODAY = date(2026, 11, 28)
+
+
+def lead_input(**fields):  # type: ignore[no-untyped-def]
+    return parse_lead({"name": "张三", "phone": "13800138001", "consent": True, **fields},
+                      today=TODAY)
+
+
+def test_the_most_specific_office_serves_a_region(db, world) -> None:  # type: ignore[no-untyped-def]
+    city_centre = create_organisation(db, kind=LEGAL_AID, name="深圳市法律援助中心",
+                                      region_codes=["440300"])
+    assert serving_organisation(db, "440305", LEGAL_AID).id == world.centre.id
+    ensure_region(db, "440306", "深圳市宝安区")
+    assert serving_organisation(db, "440306", LEGAL_AID).id == city_centre.id
+    assert serving_organisation(db, "440306", BUREAU) is None
+    assert serving_organisation(db, "110105", LEGAL_AID) is None
+
+
+def test_a_lead_becomes_a_case_in_the_centre_serving_the_site(db, world) -> None:  # type: ignore[no-untyped-def]
+    lead = store_lead(db, lead_input(workers_affected="15"), board=world.other_board, channel="qr")
+    case = route_lead(db, lead, today=TODAY)
+    assert lead.status == "routed"
+    assert case.legal_aid_org_id == world.other_centre.id
+    assert case.bureau_org_id == world.other_bureau.id
+    assert case.project_id == world.other_project.id
+    assert case.status == "pending"
+    assert [c.lead_id for c in case.claimants] == [lead.id]
+    assert case.number.startswith("WC2026-")
+    assert case.priority > 0 and any("群体性" in reason for reason in case.priority_reasons)
+    assert route_lead(db, lead, today=TODAY).id == case.id  # routing twice opens one case
+
+
+def test_a_failed_routing_keeps_the_lead_and_is_retried(db, world) -> None:  # type: ignore[no-untyped-def]
+    ensure_region(db, "440307", "深圳市龙岗区")
+    world.project.region_code = "440307"  # a county nobody serves yet
+    lead = store_lead(db, lead_input(), board=world.board, channel="qr")
+    db.commit()
+    with pytest.raises(RoutingFailed):
+        route_lead(db, lead, today=TODAY)
+    db.rollback()
+    assert route_after_commit(db, lead.id, today=TODAY) is False
+    kept = db.get(Lead, lead.id)
+    assert kept is not None and kept.status == "received" and "440307" in kept.routing_error
+    assert lead.id in unrouted_lead_ids(db)
+
+    create_organisation(db, kind=LEGAL_AID, name="龙岗区法律援助中心", region_codes=["440307"])
+    db.commit()
+    assert route_after_commit(db, lead.id, today=TODAY) is True
+    assert db.get(Lead, lead.id).status == "routed"
+    assert db.scalar(select(Case).where(Case.id == db.get(Lead, lead.id).case_id)) is not None
+    assert lead.id not in unrouted_lead_ids(db)
+
+
+def test_an_unexpected_routing_error_never_loses_the_lead(db, world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    lead = store_lead(db, lead_input(), board=world.board, channel="qr")
+    db.commit()
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("database hiccup")
+
+    monkeypatch.setattr("wagechannel.intake.services.open_case", broken)
+    assert route_after_commit(db, lead.id, today=TODAY) is False
+    assert db.get(Lead, lead.id).routing_error == "database hiccup"
+    monkeypatch.undo()
+    assert route_after_commit(db, lead.id, today=TODAY) is True
+
+
+@pytest.mark.parametrize("work_end,expected", [
+    (date(2025, 12, 2), "可先行提供法律援助"),   # 4 days left: Legal Aid Law art. 44
+    (date(2025, 12, 20), "仲裁时效还剩22天"),
+    (date(2025, 11, 1), "离职已满一年"),
+])
+def test_priority_names_the_limitation_period(world, db, work_end, expected) -> None:  # type: ignore[no-untyped-def]
+    lead = Lead(work_end=work_end, workers_affected=1, wants="consult", amount_owed_fen=None)
+    score, reasons = priority_for(lead, TODAY)
+    assert any(expected in reason for reason in reasons), reasons
+    assert score > 0
+
+
+def test_priority_orders_urgent_above_ordinary() -> None:
+    urgent = Lead(work_end=date(2025, 12, 1), workers_affected=1, wants="legal_aid",
+                  amount_owed_fen=100_000)
+    ordinary = Lead(work_end=None, workers_affected=1, wants="legal_aid", amount_owed_fen=100_000)
+    assert priority_for(urgent, TODAY)[0] > priority_for(ordinary, TODAY)[0]
+    assert priority_for(ordinary, TODAY)[1] == ["申请法律援助"]
+
+
+def test_limitation_runs_one_year_from_the_end_of_work() -> None:
+    assert limitation_end(date(2026, 3, 31)) == date(2027, 3, 31)
+    assert limitation_end(date(2024, 2, 29)) == date(2025, 2, 28)
