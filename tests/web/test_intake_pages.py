@@ -76,3 +76,11 @@ def test_receipt_lookup(client, world) -> None:  # type: ignore[no-untyped-def]
 def test_home_page_for_workers(client, db) -> None:  # type: ignore[no-untyped-def]
     page = client.get("/").get_data(as_text=True)
     assert "扫描" in page and "12348" in page
+
+
+def test_a_board_number_can_be_typed_in(client, world) -> None:  # type: ignore[no-untyped-def]
+    assert "二维码下面的编号" in client.get("/s").get_data(as_text=True)
+    response = client.get(f"/s?token={world.board.token.lower()}")
+    assert response.headers["Location"].endswith(f"/s/{world.board.token}")
+    wrong = client.get("/s?token=WRONG")
+    assert wrong.status_code == 404 and 'value="WRONG"' in wrong.get_data(as_text=True)

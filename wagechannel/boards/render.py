@@ -116,7 +116,8 @@ def render_simple_board(*, url: str, token: str, project_name: str, contractor_n
     qr = qr_image(url, module_px)
     image.paste(qr, ((width - qr.width) // 2, y))
     y += qr.height + 10
-    y = draw_block(draw, f"扫不了码？打开网页输入编号：{token}", font.at(width // 34),
+    lookup = url.rsplit("/", 1)[0]
+    y = draw_block(draw, f"扫不了码？打开 {lookup} 输入编号：{token}", font.at(width // 34),
                    (inner[0], y, inner[2], height), align="center")
     y += margin // 2
     hotlines = "法律援助热线 12348    劳动保障监察 12333"

@@ -20,6 +20,18 @@ def _render_form(board, values, errors, status=200, notice=None):  # type: ignor
                            values=values, errors=errors, wants=WANTS, notice=notice), status
 
 
+@bp.route("/s")
+def board_lookup():  # type: ignore[no-untyped-def]
+    """For a worker whose phone cannot scan: type the number printed under the QR code."""
+    token = (request.args.get("token") or "").strip()
+    if token:
+        board = find_board(db.session, token)
+        if board is not None:
+            return redirect(url_for("intake.report", token=board.token))
+        return render_template("intake/unknown_board.html", token=token[:32]), 404
+    return render_template("intake/board_lookup.html")
+
+
 @bp.route("/s/<token>", methods=["GET", "POST"])
 def report(token: str):  # type: ignore[no-untyped-def]
     board = find_board(db.session, token)
