@@ -153,19 +153,28 @@ def leads() -> None:
 
 
 @leads.command("route", help="把尚未转交的线索转交给管辖机构（失败的会留待下次）")
-@with_app
 def leads_route() -> None:
-    from wagechannel.clock import local_today
-    from wagechannel.extensions import db as database
-    from wagechannel.intake.services import route_after_commit, unrouted_lead_ids
+    from wagechannel.scheduler import route_pending
 
-    session = database.session
-    ids = unrouted_lead_ids(session)
-    session.rollback()
-    routed = sum(route_after_commit(session, lead_id, today=local_today()) for lead_id in ids)
-    click.echo(f"待转交 {len(ids)} 条，已转交 {routed} 条。")
-    if routed < len(ids):
+    waiting, routed = route_pending(_app())
+    click.echo(f"待转交 {waiting} 条，已转交 {routed} 条。")
+    if routed < waiting:
         sys.exit(1)
+
+
+@main.command(help="启动定时任务进程（每个部署只运行一个）")
+def scheduler() -> None:
+    import logging
+
+    from wagechannel.scheduler import build_scheduler
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    app = _app()
+    click.echo("定时任务已启动（Ctrl+C 停止）：每分钟重试转交未转交的线索。")
+    try:
+        build_scheduler(app).start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
 
 
 if __name__ == "__main__":

@@ -52,3 +52,34 @@ def test_user_add_checks_the_role_and_organisation(runner, world, monkeypatch) -
     duplicate = runner.invoke(main, ["user", "add", "--username", "newstaff", "--role", "admin",
                                      "--password", "long-enough-1"])
     assert duplicate.exit_code != 0 and "已存在" in duplicate.output
+
+
+def test_leads_route_retries_waiting_leads(runner, db, world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from wagechannel.intake.services import store_lead
+    from wagechannel.intake.validation import parse_lead
+    from wagechannel.places.models import LEGAL_AID
+    from wagechannel.places.services import create_organisation, ensure_region
+
+    monkeypatch.setattr("wagechannel.cli._app", lambda: runner.app)
+    ensure_region(db, "440307", "深圳市龙岗区")
+    world.project.region_code = "440307"
+    data = parse_lead({"name": "张三", "consent": True}, today=date(2026, 11, 28))
+    lead = store_lead(db, data, board=world.board, channel="qr")
+    db.commit()
+    failed = runner.invoke(main, ["leads", "route"])
+    assert failed.exit_code == 1 and "待转交 1 条，已转交 0 条" in failed.output
+    create_organisation(db, kind=LEGAL_AID, name="龙岗区法律援助中心", region_codes=["440307"])
+    db.commit()
+    done = runner.invoke(main, ["leads", "route"])
+    assert done.exit_code == 0 and "已转交 1 条" in done.output
+    assert db.get(type(lead), lead.id).status == "routed"
+
+
+def test_scheduler_runs_the_routing_job_every_minute(app) -> None:  # type: ignore[no-untyped-def]
+    from wagechannel.scheduler import build_scheduler, route_pending
+
+    job = build_scheduler(app).get_job("route_pending")
+    assert job.func is route_pending and job.trigger.interval.total_seconds() == 60
+    assert job.max_instances == 1

@@ -96,7 +96,12 @@ def route_after_commit(session: Session, lead_id: int, *, today: date) -> bool:
     `wagechannel leads route`.
     """
     try:
-        lead = session.get_one(Lead, lead_id)
+        # SKIP LOCKED (PostgreSQL): a lead another process is routing right now is left to it.
+        lead = session.scalar(select(Lead).where(Lead.id == lead_id, Lead.status == LEAD_RECEIVED)
+                              .with_for_update(skip_locked=True))
+        if lead is None:
+            session.rollback()
+            return False
         route_lead(session, lead, today=today)
         session.commit()
         return True

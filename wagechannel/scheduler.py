@@ -1,0 +1,35 @@
+"""The scheduler process: one per deployment, never inside web workers (APScheduler 3)."""
+from __future__ import annotations
+
+import logging
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+
+from wagechannel.clock import CHINA, local_today
+from wagechannel.extensions import db
+
+log = logging.getLogger(__name__)
+ROUTE_INTERVAL_SECONDS = 60
+
+
+def route_pending(app: Flask) -> tuple[int, int]:
+    """Route every lead still waiting (its first routing failed); returns (waiting, routed)."""
+    from wagechannel.intake.services import route_after_commit, unrouted_lead_ids
+
+    with app.app_context():
+        session = db.session
+        ids = unrouted_lead_ids(session)
+        session.rollback()
+        routed = sum(route_after_commit(session, lead_id, today=local_today()) for lead_id in ids)
+        if ids:
+            log.info("routing retry: %d waiting, %d routed", len(ids), routed)
+        return len(ids), routed
+
+
+def build_scheduler(app: Flask) -> BlockingScheduler:
+    scheduler = BlockingScheduler(timezone=CHINA)
+    scheduler.add_job(route_pending, "interval", seconds=ROUTE_INTERVAL_SECONDS, args=[app],
+                      id="route_pending", coalesce=True, max_instances=1,
+                      misfire_grace_time=ROUTE_INTERVAL_SECONDS)
+    return scheduler
