@@ -31,6 +31,25 @@ from wagechannel.places.services import (create_contractor, create_organisation,
                                          ensure_region)
 
 PASSWORD = "correct-horse-9"
+# Every Art. 34 item a board needs, so a project built with these prints.
+COMPLETE_PROJECT = {
+    "construction_unit_name": "测试置业有限公司",
+    "construction_unit_phone": "0755-26001234",
+    "project_office_name": "测试工程项目部",
+    "project_manager_name": "周经理",
+    "project_office_phone": "0755-88886667",
+    "subcontractors": "测试劳务有限公司，钢筋，0755-26660001",
+    "authority_name": "测试区住房和建设局",
+    "authority_phone": "0755-26652888",
+    "labour_manager_name": "李专管",
+    "labour_manager_phone": "13800000001",
+    "minimum_wage_monthly": "2520",
+    "pay_day": "15",
+    "labour_inspection_phone": "0755-26665678",
+    "arbitration_name": "测试区劳动人事争议仲裁委员会",
+    "arbitration_address": "测试区仲裁路1号",
+    "arbitration_phone": "0755-26668888",
+}
 BASE_URL = "http://wc.test"
 
 
@@ -131,7 +150,7 @@ def make_project(db: Session) -> Callable[..., Project]:
         ensure_region(db, "440305", "深圳市南山区")
         contractor = overrides.pop("contractor", None) or create_contractor(db, name="测试建设有限公司")
         values = {"region_code": "440305", "name": "测试花园工程", "address": "深圳市南山区测试路1号",
-                  "labour_manager_name": "李专管", "labour_manager_phone": "13800000001"}
+                  **COMPLETE_PROJECT}
         values.update(overrides)
         project = create_project(db, contractor=contractor, **values)
         db.commit()  # into the test's outer transaction: requests end their sessions
@@ -147,11 +166,13 @@ def world(db: Session) -> World:
 
     def county(code: str, label: str, prefix: str) -> tuple[Any, ...]:
         centre = create_organisation(db, kind=LEGAL_AID, name=f"{label}法律援助中心",
-                                     region_codes=[code], phone="0755-1234567")
+                                     region_codes=[code], phone="0755-1234567",
+                                     address=f"{label}援助路1号")
         bureau = create_organisation(db, kind=BUREAU, name=f"{label}人力资源局", region_codes=[code])
         contractor = create_contractor(db, name=f"{label}建设集团有限公司")
         project = create_project(db, contractor=contractor, region_code=code,
-                                 name=f"{label}示范工程", address=f"{label}测试路1号")
+                                 name=f"{label}示范工程", address=f"{label}测试路1号",
+                                 **COMPLETE_PROJECT)
         board = issue_board(db, project)
         users = {
             "admin": ("admin", {}),

@@ -118,6 +118,53 @@ def board_list(as_json: bool) -> None:
         click.echo(f"{row['project_id']:>5}  {row['project_name']}  {row['token']}  {row['url']}{state}")
 
 
+@board.command("render", help="把告示牌输出为可印刷的文件（PDF、PNG 或 PNG 压缩包）")
+@click.option("--project", "project_id", type=int, default=None, help="一个项目的全部告示牌")
+@click.option("--contractor", "contractor_id", type=int, default=None, help="一家施工总承包单位的全部告示牌")
+@click.option("--region", "region_code", default=None, help="一个地区（行政区划代码）的全部告示牌")
+@click.option("--size", default="A2", show_default=True, help="版式：notices/ 下的文件名，如 A1 A2 A3 A5")
+@click.option("--format", "fmt", type=click.Choice(["pdf", "png", "zip"]), default="pdf",
+              show_default=True, help="pdf：多页PDF；png：单块告示牌的PNG；zip：每块一张PNG")
+@click.option("--dpi", default=300, show_default=True, type=int, help="PNG 分辨率")
+@click.option("--output", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="输出文件")
+@with_app
+def board_render(project_id: int | None, contractor_id: int | None, region_code: str | None,
+                 size: str, fmt: str, dpi: int, output: str) -> None:
+    from wagechannel.boards.batch import write_pdf, write_png_zip
+    from wagechannel.boards.fonts import FontMissing, find_font
+    from wagechannel.boards.layouts import LayoutError, get_layout
+    from wagechannel.boards.render import render_png
+    from wagechannel.boards.services import BatchScope, batch_selection
+    from wagechannel.extensions import db as database
+
+    if sum(value is not None for value in (project_id, contractor_id, region_code)) != 1:
+        raise click.UsageError("请指定 --project、--contractor、--region 中的一个。")
+    try:
+        layout = get_layout(size)
+        font = find_font(current_app.config.get("FONT"))
+        selection = batch_selection(database.session, BatchScope(
+            project_id=project_id, contractor_id=contractor_id, region_code=region_code))
+    except (LayoutError, FontMissing, DomainError) as error:
+        raise click.ClickException(str(getattr(error, "message", error))) from error
+    for project, missing in selection.incomplete:
+        click.echo(f"跳过 {project.id} {project.name}：缺 {'、'.join(missing)}", err=True)
+    if not selection.ready:
+        raise click.ClickException("没有可以打印的告示牌。")
+    if fmt == "png" and len(selection.ready) != 1:
+        raise click.ClickException(
+            f"共有 {len(selection.ready)} 块告示牌，PNG 只能输出一块；多块请用 --format zip 或 pdf。")
+    contents = selection.contents(database.session, current_app.config["BASE_URL"])
+    with open(output, "wb") as handle:
+        if fmt == "pdf":
+            write_pdf(contents, layout, font, handle)
+        elif fmt == "zip":
+            write_png_zip(contents, layout, font, handle, dpi=dpi)
+        else:
+            handle.write(render_png(next(iter(contents)), layout, font, dpi=dpi).data)
+    click.echo(f"已输出 {len(selection.ready)} 块告示牌（{layout.name}，{fmt}）到 {output}")
+
+
 @main.group(help="账号")
 def user() -> None:
     pass

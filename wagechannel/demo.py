@@ -10,9 +10,9 @@ from wagechannel.accounts.models import User
 from wagechannel.accounts.services import create_user, set_password
 from wagechannel.boards.models import Board
 from wagechannel.boards.services import issue_board
-from wagechannel.places.models import BUREAU, LEGAL_AID, Contractor, Organisation, Project
+from wagechannel.places.models import BUREAU, LEGAL_AID, Contractor, Organisation, Project, Region
 from wagechannel.places.services import (create_contractor, create_organisation, create_project,
-                                         ensure_region)
+                                         ensure_region, set_region_wage)
 
 DEFAULT_PASSWORD = "wagechannel-demo"
 REGIONS = [("440000", "广东省"), ("440300", "深圳市"), ("440305", "深圳市南山区")]
@@ -21,6 +21,21 @@ PROJECTS = [
     ("南山示范花园二期工程", "深圳市南山区桃园路88号", "李建国", "13800138000"),
     ("科技园示范厂房改造工程", "深圳市南山区科技南路16号", "王红梅", "13900139000"),
 ]
+# Everything else Art. 34 asks a board to show, the same for both demo sites.
+PROJECT_DETAILS = {
+    "construction_unit_name": "深圳南山示范置业有限公司",
+    "construction_unit_phone": "0755-26001234",
+    "project_office_phone": "0755-88886667",
+    "project_manager_name": "周建华",
+    "subcontractors": "深圳市示范劳务有限公司，钢筋、模板，0755-26660001\n深圳市示范机电安装有限公司，机电安装，0755-26660002",
+    "authority_name": "深圳市南山区住房和建设局",
+    "authority_phone": "0755-26652888",
+    "pay_day": "15",
+    "labour_inspection_phone": "0755-26665678",
+    "arbitration_name": "深圳市南山区劳动人事争议仲裁委员会",
+    "arbitration_address": "深圳市南山区南山大道2016号",
+    "arbitration_phone": "0755-26668888",
+}
 
 
 @dataclass
@@ -42,6 +57,9 @@ def load_demo(session: Session, password: str | None = None) -> DemoResult:
     """Create what is missing; running it again changes nothing (except a password given)."""
     for code, name in REGIONS:
         ensure_region(session, code, name)
+    shenzhen = session.get(Region, "440300")
+    if shenzhen is not None and shenzhen.minimum_wage_monthly_fen is None:
+        set_region_wage(session, shenzhen, monthly="2520", hourly="23.7")
     centre = _organisation(session, LEGAL_AID, "深圳市南山区法律援助中心",
                            "深圳市南山区南山大道2000号", "0755-26661234")
     bureau = _organisation(session, BUREAU, "深圳市南山区人力资源局",
@@ -57,7 +75,8 @@ def load_demo(session: Session, password: str | None = None) -> DemoResult:
         if project is None:
             project = create_project(session, contractor=contractor, region_code=COUNTY, name=name,
                                      address=address, labour_manager_name=manager,
-                                     labour_manager_phone=phone)
+                                     labour_manager_phone=phone,
+                                     project_office_name=f"{name}项目部", **PROJECT_DETAILS)
         board = next((b for b in project.boards if b.active), None) or issue_board(session, project)
         result.boards.append(board)
 

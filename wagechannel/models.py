@@ -1,10 +1,11 @@
 """Every model, imported once so the metadata is complete (Alembic and the factory use this)."""
 from wagechannel.accounts.models import AuditEvent, User
-from wagechannel.boards.models import Board
+from wagechannel.boards.models import Board, BoardScan
 from wagechannel.cases.models import Case, Claimant
 from wagechannel.db import Base
 from wagechannel.intake.models import Lead
-from wagechannel.places.models import Contractor, Organisation, Project, Region
+from wagechannel.places.models import (Contractor, Organisation, Project, Region,
+                                       Subcontractor)
 
-__all__ = ["AuditEvent", "Base", "Board", "Case", "Claimant", "Contractor", "Lead",
-           "Organisation", "Project", "Region", "User"]
+__all__ = ["AuditEvent", "Base", "Board", "BoardScan", "Case", "Claimant", "Contractor", "Lead",
+           "Organisation", "Project", "Region", "Subcontractor", "User"]

@@ -59,6 +59,6 @@ def test_the_board_page_explains_a_missing_font(client, world, app, monkeypatch)
     from tests.conftest import login
     monkeypatch.setitem(app.config, "FONT", "/nonexistent/font.ttc")
     login(client, world.users["contractor"].username)
-    response = client.get(f"/boards/{world.board.id}.png")
+    response = client.get(f"/boards/{world.board.id}/download?format=pdf")
     assert response.status_code == 503
     assert "fonts-noto-cjk" in response.get_data(as_text=True)

@@ -2,7 +2,8 @@ from datetime import date
 
 import pytest
 
-from wagechannel.intake.validation import LeadInvalid, clean_text, parse_lead
+from wagechannel.intake.validation import LeadInvalid, parse_lead
+from wagechannel.validation import clean_text
 
 TODAY = date(2026, 11, 28)
 

@@ -25,7 +25,7 @@ def case_ids(client, db, world):  # type: ignore[no-untyped-def]
 
 def test_anonymous_users_are_sent_to_login(client, world) -> None:  # type: ignore[no-untyped-def]
     for url in ("/cases", "/cases/1", "/projects", f"/projects/{world.project.id}",
-                f"/boards/{world.board.id}.png"):
+                f"/boards/{world.board.id}/download"):
         response = client.get(url)
         assert response.status_code == 302 and "/login" in response.headers["Location"], url
 
@@ -101,8 +101,8 @@ def test_contractor_sees_own_projects_and_boards_only(client, world, case_ids) -
     page = client.get(f"/projects/{world.project.id}").get_data(as_text=True)
     assert world.board.token in page and "王" not in page.split("<main")[1].replace("王红梅", "")
     assert client.get(f"/projects/{world.other_project.id}").status_code == 404
-    assert client.get(f"/boards/{world.other_board.id}.png").status_code == 404
-    png = client.get(f"/boards/{world.board.id}.png")
+    assert client.get(f"/boards/{world.other_board.id}/download?format=png").status_code == 404
+    png = client.get(f"/boards/{world.board.id}/download?format=preview")
     assert png.status_code == 200 and png.mimetype == "image/png"
     for url in (f"/cases/{case_ids[0]}", "/cases"):
         assert client.get(url).status_code == 403

@@ -12,7 +12,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def roles_required(*roles: str) -> Callable[[F], F]:
-    """Logged in, and in one of `roles` (admin always passes)."""
+    """Logged in, and in one of `roles` (admin always passes; no roles: admin only)."""
 
     def decorator(view: F) -> F:
         @wraps(view)

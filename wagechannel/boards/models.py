@@ -1,9 +1,9 @@
 """A printed notice board and the token its QR code carries."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wagechannel.db import Base, UTCDateTime, utcnow
@@ -19,9 +19,31 @@ class Board(Base):
     layout: Mapped[str] = mapped_column(String(16), default="A2")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_reason: Mapped[str | None] = mapped_column(String(16))
+    replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("board.id"))
 
     project: Mapped[Project] = relationship(back_populates="boards")
+    replaced_by: Mapped[Board | None] = relationship(remote_side=[id])
 
     @property
     def active(self) -> bool:
         return self.revoked_at is None
+
+    @property
+    def revoked_reason_label(self) -> str:
+        return REVOKE_REASONS.get(self.revoked_reason or "", "已作废")
+
+
+REVOKE_REASONS = {"stolen": "被偷或丢失", "defaced": "污损看不清", "misused": "被冒用或篡改",
+                  "other": "其他原因"}
+
+
+class BoardScan(Base):
+    """Scans of one board on one local day: a count, nothing about who scanned."""
+
+    __tablename__ = "board_scan"
+
+    board_id: Mapped[int] = mapped_column(ForeignKey("board.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,14 +1,26 @@
-"""Boards: issuing tokens, finding a board by what is printed on it, rendering it."""
+"""Boards: content and completeness (Art. 34), tokens, revocation, scans, rendering."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from wagechannel.boards.content import BoardContent, Item
+
 from wagechannel.boards.fonts import find_font
-from wagechannel.boards.models import Board
+from wagechannel.boards.models import REVOKE_REASONS, Board, BoardScan
 from wagechannel.boards.render import render_simple_board
-from wagechannel.places.models import LEGAL_AID, Project
-from wagechannel.places.services import serving_organisation
+from wagechannel.db import utcnow
+from wagechannel.errors import DomainError
+from wagechannel.money import yuan_text
+from wagechannel.clock import CHINA
+from wagechannel.places.models import BUREAU, LEGAL_AID, Organisation, Project
+from wagechannel.places.services import in_regions, minimum_wage, serving_organisation
 from wagechannel.tokens import is_code, normalise, random_code
 
 TOKEN_LENGTH = 10  # 50 random bits: unguessable, short enough to type from the board
@@ -51,3 +63,225 @@ def render_board_png(session: Session, board: Board, *, base_url: str,
 
 def all_boards(session: Session) -> list[Board]:
     return list(session.scalars(select(Board).join(Board.project).order_by(Board.id)))
+
+
+# --- Content and completeness (Art. 34 of the wage-payment regulation) ---------------------
+
+TITLE = "农民工维权信息告示牌"
+FOOTER = "依据《保障农民工工资支付条例》第三十四条设置。扫码或拨打热线反映欠薪，您的信息不会告诉老板。"
+
+
+def _join(*parts: str | None) -> str:
+    return "  ".join(part for part in parts if part)
+
+
+@dataclass(frozen=True)
+class ProjectChannels:
+    centre: Organisation | None
+    bureau: Organisation | None
+    monthly_wage_fen: int | None
+    hourly_wage_fen: int | None
+
+
+def project_channels(session: Session, project: Project) -> ProjectChannels:
+    monthly, hourly = minimum_wage(session, project)
+    return ProjectChannels(centre=serving_organisation(session, project.region_code, LEGAL_AID),
+                           bureau=serving_organisation(session, project.region_code, BUREAU),
+                           monthly_wage_fen=monthly, hourly_wage_fen=hourly)
+
+
+def missing_items(session: Session, project: Project,
+                  channels: ProjectChannels | None = None) -> list[str]:
+    """Every Art. 34 item the project still lacks, in the words a contractor understands."""
+    channels = channels or project_channels(session, project)
+    required = [
+        ("建设单位名称", project.construction_unit_name),
+        ("施工总承包单位名称", project.contractor.name),
+        ("项目部名称", project.project_office_name),
+        ("项目部电话", project.project_office_phone),
+        ("分包单位（至少一家）", project.subcontractors),
+        ("行业工程建设主管部门", project.authority_name),
+        ("行业主管部门投诉电话", project.authority_phone),
+        ("劳资专管员姓名", project.labour_manager_name),
+        ("劳资专管员电话", project.labour_manager_phone),
+        ("当地最低工资标准（月）", channels.monthly_wage_fen),
+        ("工资支付日期", project.pay_day),
+        ("本地劳动保障监察投诉电话", project.labour_inspection_phone),
+        ("劳动人事争议仲裁委员会名称", project.arbitration_name),
+        ("仲裁委地址", project.arbitration_address),
+        ("仲裁委电话", project.arbitration_phone),
+    ]
+    missing = [label for label, value in required if value in (None, "", [])]
+    if channels.centre is None:
+        missing.append("法律援助中心（本区县还没有登记法律援助中心，请联系管理员）")
+    elif not (channels.centre.address and channels.centre.phone):
+        missing.append("法律援助中心的地址和电话（请联系管理员补充）")
+    return missing
+
+
+def board_content(session: Session, board: Board, *, base_url: str) -> BoardContent:
+    """What the board prints. Call missing_items first: this assumes a complete project."""
+    project = board.project
+    channels = project_channels(session, project)
+    centre = channels.centre
+    parties = [
+        Item("建设单位", _join(project.construction_unit_name,
+                             f"电话 {project.construction_unit_phone}"
+                             if project.construction_unit_phone else None)),
+        Item("施工总承包单位", _join(project.contractor.name,
+                                f"电话 {project.contractor.phone}" if project.contractor.phone else None)),
+        Item("项目部", _join(project.project_office_name,
+                          f"项目经理 {project.project_manager_name}" if project.project_manager_name else None,
+                          f"电话 {project.project_office_phone}")),
+        *[Item("分包单位", _join(sub.name, sub.scope, f"电话 {sub.phone}" if sub.phone else None))
+          for sub in project.subcontractors],
+        Item("行业工程建设主管部门", _join(project.authority_name, f"投诉电话 {project.authority_phone}")),
+        Item("劳资专管员", _join(project.labour_manager_name, f"电话 {project.labour_manager_phone}")),
+    ]
+    wage = f"{yuan_text(channels.monthly_wage_fen or 0)}元/月"
+    if channels.hourly_wage_fen:
+        wage += f"，{yuan_text(channels.hourly_wage_fen)}元/小时"
+    wages = [Item("当地最低工资标准", wage),
+             Item("工资支付日期", f"每月{project.pay_day}日前支付（遇节假日提前）")]
+    inspection = f"12333，本地 {project.labour_inspection_phone}"
+    if channels.bureau is not None:
+        inspection += f"（{channels.bureau.name}）"
+    channel_items = [
+        Item("劳动保障监察投诉", inspection),
+        Item("行业主管部门投诉", _join(project.authority_name, project.authority_phone)),
+        Item("劳动争议调解仲裁", _join(project.arbitration_name, project.arbitration_address,
+                                  project.arbitration_phone)),
+        Item("法律援助", _join(centre.name if centre else None, centre.address if centre else None,
+                            centre.phone if centre else None)),
+        Item("公共法律服务热线", "12348"),
+    ]
+    hotlines = [Item("法律援助热线", "12348"), Item("劳动保障监察", "12333")]
+    if centre is not None and centre.phone:
+        hotlines.append(Item("本地法律援助中心", centre.phone))
+    return BoardContent(url=board_url(base_url, board.token), token=board.token,
+                        lookup_url=f"{base_url.rstrip('/')}/s", title=TITLE,
+                        project_name=project.name, project_address=project.address,
+                        parties=parties, wages=wages, channels=channel_items, hotlines=hotlines,
+                        footer=FOOTER)
+
+
+class BoardIncomplete(DomainError):
+    def __init__(self, missing: list[str]) -> None:
+        super().__init__("告示牌内容不全，不能打印：" + "、".join(missing))
+        self.missing = missing
+
+
+def printable_content(session: Session, board: Board, *, base_url: str) -> BoardContent:
+    """The content of an active board of a complete project, or BoardIncomplete naming the gaps."""
+    if not board.active:
+        raise DomainError("这块告示牌已作废，请打印换发的新告示牌。")
+    missing = missing_items(session, board.project)
+    if missing:
+        raise BoardIncomplete(missing)
+    return board_content(session, board, base_url=base_url)
+
+
+# --- Boards over time ------------------------------------------------------------------------
+
+def revoke_board(session: Session, board: Board, reason: str) -> Board:
+    """Revoke a board (stolen, defaced, misused) and issue its replacement for the same project.
+
+    The old token keeps working: it opens a page saying the board was replaced, with the
+    hotlines, and the worker can still report there.
+    """
+    if reason not in REVOKE_REASONS:
+        raise DomainError("请选择作废原因。", field="reason")
+    if not board.active:
+        raise DomainError("这块告示牌已经作废了。")
+    replacement = issue_board(session, board.project, layout=board.layout)
+    board.revoked_at = utcnow()
+    board.revoked_reason = reason
+    board.replaced_by_id = replacement.id
+    session.flush()
+    return replacement
+
+
+def record_scan(session: Session, board: Board, day: date) -> None:
+    """Count one scan of a board today (an upsert, so concurrent scans do not collide)."""
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(BoardScan).values(board_id=board.id, day=day, count=1)
+    statement = statement.on_conflict_do_update(
+        index_elements=[BoardScan.board_id, BoardScan.day],
+        set_={"count": BoardScan.count + 1})
+    session.execute(statement)
+
+
+def scans_since(session: Session, board_ids: list[int], since: date) -> dict[int, int]:
+    if not board_ids:
+        return {}
+    rows = session.execute(select(BoardScan.board_id, func.sum(BoardScan.count))
+                           .where(BoardScan.board_id.in_(board_ids), BoardScan.day >= since)
+                           .group_by(BoardScan.board_id))
+    return {board_id: int(total) for board_id, total in rows}
+
+
+STALE_DAYS = 30
+
+
+def stale_boards(region_codes: list[str] | None, today: date) -> Select[tuple[Board]]:
+    """Active boards, at least 30 days old, with no scan in the last 30 days: perhaps removed or
+    covered up. Limited to the given regions (None: everywhere)."""
+    since = today - timedelta(days=STALE_DAYS)
+    recent = select(BoardScan.board_id).where(BoardScan.day > since)
+    issued_before = datetime.combine(since + timedelta(days=1), time.min, tzinfo=CHINA)
+    query = (select(Board).join(Board.project)
+             .where(Board.revoked_at.is_(None), Project.deleted_at.is_(None),
+                    Board.created_at < issued_before, Board.id.not_in(recent))
+             .order_by(Project.region_code, Project.id, Board.id))
+    if region_codes is not None:
+        query = query.where(in_regions(Project.region_code, region_codes))
+    return query
+
+
+# --- Batches: every board of a contractor, a region or a project -----------------------------
+
+@dataclass(frozen=True)
+class BatchScope:
+    project_id: int | None = None
+    contractor_id: int | None = None
+    region_code: str | None = None
+
+    def slug(self) -> str:
+        if self.project_id is not None:
+            return f"project-{self.project_id}"
+        if self.contractor_id is not None:
+            return f"contractor-{self.contractor_id}"
+        return f"region-{self.region_code}"
+
+
+@dataclass
+class BatchSelection:
+    ready: list[Board]  # active boards of complete projects, in print order
+    incomplete: list[tuple[Project, list[str]]]  # projects left out, with what they lack
+
+    def contents(self, session: Session, base_url: str) -> Iterator[BoardContent]:
+        for board in self.ready:
+            yield board_content(session, board, base_url=base_url)
+
+
+def batch_selection(session: Session, scope: BatchScope) -> BatchSelection:
+    query = (select(Project).where(Project.deleted_at.is_(None))
+             .order_by(Project.region_code, Project.id))
+    if scope.project_id is not None:
+        query = query.where(Project.id == scope.project_id)
+    elif scope.contractor_id is not None:
+        query = query.where(Project.contractor_id == scope.contractor_id)
+    elif scope.region_code is not None:
+        query = query.where(in_regions(Project.region_code, [scope.region_code]))
+    else:
+        raise DomainError("请选择项目、施工总承包单位或地区。")
+    ready: list[Board] = []
+    incomplete: list[tuple[Project, list[str]]] = []
+    for project in session.scalars(query):
+        missing = missing_items(session, project)
+        if missing:
+            incomplete.append((project, missing))
+        else:
+            ready.extend(board for board in project.boards if board.active)
+    return BatchSelection(ready=ready, incomplete=incomplete)

@@ -1,32 +1,207 @@
-"""Downloading a board as a picture."""
+"""Boards: download for print (PNG, PDF, HTML), revoke and reissue, batches, silent boards."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, render_template
+import tempfile
+from datetime import timedelta
+
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
+                   request, send_file, url_for)
 from flask_login import current_user
+from sqlalchemy import select
 
 from wagechannel.accounts.permissions import roles_required
-from wagechannel.boards.fonts import FontMissing
+from wagechannel.accounts.services import record
+from wagechannel.boards.batch import write_pdf, write_png_zip
+from wagechannel.boards.fonts import FontMissing, find_font
+from wagechannel.boards.layouts import LayoutError, get_layout, layout_choices
 from wagechannel.boards.models import Board
-from wagechannel.boards.services import render_board_png
+from wagechannel.boards.render import BoardDoesNotFit, render_html, render_png
+from wagechannel.boards.pdf import render_pdf
+from wagechannel.boards.services import (STALE_DAYS, BatchScope, BoardIncomplete,
+                                         batch_selection, issue_board,
+                                         printable_content, revoke_board, stale_boards)
+from wagechannel.clock import local_today
+from wagechannel.errors import DomainError
 from wagechannel.extensions import db
+from wagechannel.places.models import Contractor, Project, Region
 from wagechannel.places.services import can_view_project
 
 bp = Blueprint("boards", __name__)
+VIEW_ROLES = ("contractor", "legal_aid_staff", "bureau_liaison")
+FORMATS = {"png": ("image/png", "png"), "preview": ("image/png", "png"),
+           "pdf": ("application/pdf", "pdf"), "html": ("text/html; charset=utf-8", "html")}
 
 
-@bp.route("/boards/<int:board_id>.png")
-@roles_required("contractor", "legal_aid_staff", "bureau_liaison")
-def board_png(board_id: int):  # type: ignore[no-untyped-def]
+def _board_or_404(board_id: int) -> Board:
     board = db.session.get(Board, board_id)
     if board is None or not can_view_project(current_user, board.project):
         abort(404)
+    return board
+
+
+def _editable_board_or_404(board_id: int) -> Board:
+    board = _board_or_404(board_id)
+    if current_user.role not in ("admin", "contractor") or board.project.deleted_at is not None:
+        abort(403)
+    return board
+
+
+def _font():  # type: ignore[no-untyped-def]
+    return find_font(current_app.config.get("FONT"))
+
+
+@bp.route("/boards/<int:board_id>/download")
+@roles_required(*VIEW_ROLES)
+def download(board_id: int):  # type: ignore[no-untyped-def]
+    board = _board_or_404(board_id)
+    fmt = request.args.get("format", "pdf")
+    if fmt not in FORMATS:
+        abort(404)
     try:
-        png = render_board_png(db.session, board, base_url=current_app.config["BASE_URL"],
-                               font_path=current_app.config.get("FONT"))
+        layout = get_layout(request.args.get("size") or board.layout)
+    except LayoutError:
+        abort(404)
+    try:
+        content = printable_content(db.session, board, base_url=current_app.config["BASE_URL"])
+    except BoardIncomplete as incomplete:
+        return render_template("boards/incomplete.html", board=board,
+                               missing=incomplete.missing), 409
+    except DomainError as error:
+        return render_template("error.html", code=409, message=error.message), 409
+    db.session.rollback()  # everything is read; do not hold the database while drawing
+    if fmt == "html":
+        return Response(render_html(content, layout), mimetype="text/html")
+    try:
+        font = _font()
     except FontMissing as missing:
         return render_template("error.html", code=503, message=missing.message), 503
-    finally:
-        db.session.rollback()  # nothing to write; do not hold the database while drawing
-    filename = f"board-{board.token}.png"
-    return Response(png, mimetype="image/png",
+    try:
+        if fmt == "pdf":
+            data = render_pdf(content, layout, font)
+        else:
+            data = render_png(content, layout, font, dpi=100 if fmt == "preview" else 300).data
+    except BoardDoesNotFit as misfit:
+        return render_template("error.html", code=422, message=misfit.message), 422
+    mimetype, extension = FORMATS[fmt]
+    suffix = "-preview" if fmt == "preview" else ""
+    filename = f"board-{board.token}-{layout.name}{suffix}.{extension}"
+    return Response(data, mimetype=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.route("/boards/<int:board_id>/revoke", methods=["POST"])
+@roles_required("contractor")
+def revoke(board_id: int):  # type: ignore[no-untyped-def]
+    board = _editable_board_or_404(board_id)
+    try:
+        replacement = revoke_board(db.session, board, request.form.get("reason", ""))
+    except DomainError as error:
+        flash(error.message, "info")
+        return redirect(url_for("places.project", project_id=board.project_id), code=303)
+    record(db.session, "board_revoked", actor=current_user, object_type="board",
+           object_id=board.id, ip=request.remote_addr, reason=board.revoked_reason,
+           replacement=replacement.id)
+    db.session.commit()
+    flash(f"告示牌 {board.token} 已作废，新告示牌编号 {replacement.token}，请下载打印后换上。"
+          "旧二维码仍能打开页面并反映欠薪。", "info")
+    return redirect(url_for("places.project", project_id=board.project_id), code=303)
+
+
+@bp.route("/projects/<int:project_id>/boards", methods=["POST"])
+@roles_required("contractor")
+def add(project_id: int):  # type: ignore[no-untyped-def]
+    project = db.session.get(Project, project_id)
+    if project is None or not can_view_project(current_user, project):
+        abort(404)
+    if project.deleted_at is not None:
+        abort(403)
+    board = issue_board(db.session, project)
+    record(db.session, "board_issued", actor=current_user, object_type="board",
+           object_id=board.id, ip=request.remote_addr)
+    db.session.commit()
+    flash(f"已新增告示牌 {board.token}。", "info")
+    return redirect(url_for("places.project", project_id=project.id), code=303)
+
+
+def _scope_choices() -> tuple[list[tuple[int, str]], list[tuple[str, str]]]:
+    """Contractors and regions the current user may print for."""
+    if current_user.role == "contractor":
+        contractor = db.session.get(Contractor, current_user.contractor_id)
+        return [(contractor.id, contractor.name)] if contractor else [], []
+    if current_user.role == "admin":
+        contractors = [(c.id, c.name) for c in db.session.scalars(
+            select(Contractor).order_by(Contractor.name))]
+        regions = [(r.code, f"{r.name}（{r.code}）") for r in db.session.scalars(
+            select(Region).order_by(Region.code))]
+        return contractors, regions
+    organisation = current_user.organisation
+    regions = [(r.code, f"{r.name}（{r.code}）") for r in organisation.regions] if organisation else []
+    return [], regions
+
+
+@bp.route("/boards/batch")
+@roles_required(*VIEW_ROLES)
+def batch():  # type: ignore[no-untyped-def]
+    contractors, regions = _scope_choices()
+    values = request.args.to_dict()
+    errors: dict[str, str] = {}
+    scope: BatchScope | None = None
+    if values.get("contractor_id"):
+        allowed = {str(cid) for cid, _ in contractors}
+        if values["contractor_id"] not in allowed:
+            errors["contractor_id"] = "只能选择列表中的施工总承包单位。"
+        else:
+            scope = BatchScope(contractor_id=int(values["contractor_id"]))
+    elif values.get("region_code"):
+        if values["region_code"] not in {code for code, _ in regions}:
+            errors["region_code"] = "只能选择列表中的地区。"
+        else:
+            scope = BatchScope(region_code=values["region_code"])
+    elif len(contractors) == 1 and not regions:
+        scope = BatchScope(contractor_id=contractors[0][0])
+        values["contractor_id"] = str(contractors[0][0])
+    size = values.get("size") or "A2"
+    fmt = values.get("format") or "pdf"
+    try:
+        layout = get_layout(size)
+    except LayoutError:
+        errors["size"] = "没有这个尺寸。"
+        layout = None
+    if fmt not in ("pdf", "zip"):
+        errors["format"] = "格式只能是PDF或ZIP。"
+    selection = batch_selection(db.session, scope) if scope else None
+    context = {"values": {**values, "size": size, "format": fmt}, "errors": errors,
+               "contractor_options": contractors, "region_options": regions,
+               "layouts": layout_choices(), "selection": selection}
+    if values.get("download") and selection and not errors and layout is not None:
+        if not selection.ready:
+            errors["download"] = "没有可以打印的告示牌。"
+            return render_template("boards/batch.html", **context), 409
+        contents = list(selection.contents(db.session, current_app.config["BASE_URL"]))
+        db.session.rollback()
+        try:
+            font = _font()
+        except FontMissing as missing:
+            return render_template("error.html", code=503, message=missing.message), 503
+        spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+        if fmt == "pdf":
+            write_pdf(contents, layout, font, spool)
+        else:
+            write_png_zip(contents, layout, font, spool, dpi=300)
+        spool.seek(0)
+        name = f"boards-{scope.slug()}-{layout.name}.{fmt}"
+        return send_file(spool, mimetype="application/pdf" if fmt == "pdf" else "application/zip",
+                         as_attachment=True, download_name=name)
+    return render_template("boards/batch.html", **context), (422 if errors else 200)
+
+
+@bp.route("/boards/stale")
+@roles_required("bureau_liaison")
+def stale():  # type: ignore[no-untyped-def]
+    regions = None
+    if current_user.role != "admin":
+        regions = [r.code for r in current_user.organisation.regions] if current_user.organisation else []
+    today = local_today()
+    boards = list(db.session.scalars(stale_boards(regions, today)))
+    return render_template("boards/stale.html", boards=boards, days=STALE_DAYS,
+                           since=today - timedelta(days=STALE_DAYS))

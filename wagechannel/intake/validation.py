@@ -5,14 +5,13 @@ Errors are keyed by field and written in plain Chinese for the person who typed 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from wagechannel.intake.models import WANTS
+from wagechannel.validation import Invalid, clean_text, parse_yuan
 
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 MAX_AMOUNT_FEN = 100_000_000 * 100  # one hundred million yuan: more is a typing mistake
@@ -39,20 +38,6 @@ class LeadInput:
     wants: str
 
 
-def clean_text(value: Any, *, multiline: bool = False) -> str | None:
-    """Strip, normalise, and drop control characters (NUL breaks PostgreSQL text)."""
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        value = str(value)
-    value = unicodedata.normalize("NFC", value)
-    allowed = {"\n", "\t"} if multiline else set()
-    value = "".join(ch for ch in value
-                    if ch in allowed or unicodedata.category(ch) not in {"Cc", "Cs", "Co", "Cn"})
-    value = value.replace("\r", "").strip()
-    return value or None
-
-
 def normalise_phone(value: str) -> str:
     digits = re.sub(r"[\s\-()（）]", "", value)
     if digits.startswith("+86"):
@@ -75,28 +60,11 @@ def _text(data: Mapping[str, Any], field: str, errors: dict[str, str],
 
 
 def _amount(raw: Any, errors: dict[str, str]) -> int | None:
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        return None
-    if isinstance(raw, bool) or not isinstance(raw, str | int | float | Decimal):
-        errors["amount_owed"] = "请填写数字金额（元），不清楚可以不填。"
-        return None
-    text = str(raw).strip().replace(",", "").replace("，", "").removesuffix("元")
     try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        errors["amount_owed"] = "请填写数字金额（元），例如 8500。"
+        return parse_yuan(raw, maximum_fen=MAX_AMOUNT_FEN)
+    except Invalid as invalid:
+        errors["amount_owed"] = str(invalid)
         return None
-    if not amount.is_finite() or amount < 0:
-        errors["amount_owed"] = "金额不能是负数。"
-        return None
-    fen = amount * 100
-    if fen > MAX_AMOUNT_FEN:
-        errors["amount_owed"] = "金额太大了，请检查是否多打了0。"
-        return None
-    if fen != fen.to_integral_value():
-        errors["amount_owed"] = "金额最多精确到分（两位小数）。"
-        return None
-    return int(fen)
 
 
 def _workers(raw: Any, errors: dict[str, str]) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 
-from wagechannel.boards.services import find_board
+from wagechannel.boards.services import find_board, record_scan
 from wagechannel.clock import local_today
 from wagechannel.errors import MESSAGES
 from wagechannel.extensions import db
@@ -15,9 +15,22 @@ from wagechannel.intake.validation import LeadInvalid, parse_lead
 bp = Blueprint("intake", __name__)
 
 
+def _board_notice(board) -> str | None:  # type: ignore[no-untyped-def]
+    """Why this board is not the current one, in words for the worker."""
+    if board.project.deleted_at is not None:
+        return "这块告示牌所在的工地项目已经停用。您仍然可以在下面反映欠薪，我们会转给当地法律援助中心。"
+    if not board.active:
+        return ("这块告示牌已经更换（" + board.revoked_reason_label + "）。"
+                "您仍然可以在下面反映欠薪，不会丢失。")
+    return None
+
+
 def _render_form(board, values, errors, status=200, notice=None):  # type: ignore[no-untyped-def]
-    return render_template("intake/form.html", board=board, project=board.project,
-                           values=values, errors=errors, wants=WANTS, notice=notice), status
+    project = board.project
+    return render_template("intake/form.html", board=board, project=project,
+                           show_project=project.deleted_at is None, values=values, errors=errors,
+                           wants=WANTS, notice=notice,
+                           board_notice=_board_notice(board)), status
 
 
 @bp.route("/s")
@@ -38,6 +51,8 @@ def report(token: str):  # type: ignore[no-untyped-def]
     if board is None:
         return render_template("intake/unknown_board.html", token=token[:32]), 404
     if request.method == "GET":
+        record_scan(db.session, board, local_today())
+        db.session.commit()
         return _render_form(board, {"workers_affected": "1", "wants": "legal_aid"}, {})
     values = request.form.to_dict()
     try:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text
+from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wagechannel.db import Base, UTCDateTime, utcnow
@@ -37,6 +37,9 @@ class Region(Base):
 
     code: Mapped[str] = mapped_column(String(6), primary_key=True)
     name: Mapped[str] = mapped_column(String(64))
+    # 当地最低工资标准, kept by an administrator; a county without one uses its city's or province's.
+    minimum_wage_monthly_fen: Mapped[int | None] = mapped_column(Integer)
+    minimum_wage_hourly_fen: Mapped[int | None] = mapped_column(Integer)
 
     @property
     def level(self) -> str:
@@ -100,13 +103,50 @@ class Project(Base):
     region_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     address: Mapped[str] = mapped_column(String(256))
+    # Art. 34(1) of the wage-payment regulation: the parties a board names.
+    construction_unit_name: Mapped[str | None] = mapped_column(String(200))
+    construction_unit_phone: Mapped[str | None] = mapped_column(String(32))
+    project_office_name: Mapped[str | None] = mapped_column(String(200))
+    project_manager_name: Mapped[str | None] = mapped_column(String(64))
+    project_office_phone: Mapped[str | None] = mapped_column(String(32))
+    authority_name: Mapped[str | None] = mapped_column(String(200))
+    authority_phone: Mapped[str | None] = mapped_column(String(32))
     labour_manager_name: Mapped[str | None] = mapped_column(String(64))
     labour_manager_phone: Mapped[str | None] = mapped_column(String(32))
+    # Art. 34(2): wages. The minimum wage falls back to the region's.
+    minimum_wage_monthly_fen: Mapped[int | None] = mapped_column(Integer)
+    minimum_wage_hourly_fen: Mapped[int | None] = mapped_column(Integer)
+    pay_day: Mapped[int | None] = mapped_column(Integer)
+    # Art. 34(3): channels. 12333 and 12348 are national; legal aid comes from routing.
+    labour_inspection_phone: Mapped[str | None] = mapped_column(String(32))
+    arbitration_name: Mapped[str | None] = mapped_column(String(200))
+    arbitration_address: Mapped[str | None] = mapped_column(String(256))
+    arbitration_phone: Mapped[str | None] = mapped_column(String(32))
     notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     contractor: Mapped[Contractor] = relationship(back_populates="projects")
     region: Mapped[Region] = relationship()
     boards: Mapped[list["Board"]] = relationship(back_populates="project",  # noqa: F821
                                                  order_by="Board.id")
+    subcontractors: Mapped[list[Subcontractor]] = relationship(
+        back_populates="project", order_by="Subcontractor.position",
+        cascade="all, delete-orphan")
+
+
+class Subcontractor(Base):
+    """分包单位 of a project, in the order the contractor lists them."""
+
+    __tablename__ = "subcontractor"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"),
+                                            index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    name: Mapped[str] = mapped_column(String(200))
+    scope: Mapped[str | None] = mapped_column(String(128))
+    phone: Mapped[str | None] = mapped_column(String(32))
+
+    project: Mapped[Project] = relationship(back_populates="subcontractors")

@@ -2,15 +2,21 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Select, false, or_, select
+from sqlalchemy import ColumnElement, Select, false, or_, select
 from sqlalchemy.orm import Session
 
 from wagechannel.accounts.models import User
+from wagechannel.db import utcnow
 from wagechannel.errors import DomainError
+from wagechannel.money import yuan_text
 from wagechannel.places.models import (ORGANISATION_KINDS, Contractor, Organisation, Project,
-                                       Region, organisation_region, region_ancestry,
-                                       region_prefix)
+                                       Region, Subcontractor, organisation_region,
+                                       region_ancestry, region_prefix)
+from wagechannel.validation import Invalid, clean_text, parse_int, parse_phone, parse_yuan
 
 REGION_CODE = re.compile(r"^[1-9]\d{5}$")
 
@@ -54,6 +60,12 @@ def serving_organisation(session: Session, region_code: str, kind: str) -> Organ
     return min(rows, key=lambda row: ancestry.index(row[1]))[0]
 
 
+def in_regions(column: Any, region_codes: list[str]) -> ColumnElement[bool]:
+    """A filter on a region-code column: inside any of the regions (a city covers its counties)."""
+    prefixes = [region_prefix(code) for code in region_codes]
+    return or_(*[column.startswith(prefix) for prefix in prefixes]) if prefixes else false()
+
+
 def visible_projects(user: User) -> Select[tuple[Project]]:
     """Projects a user may open: a contractor its own, an office those in its regions, admin all."""
     query = select(Project).where(Project.deleted_at.is_(None)).order_by(Project.id)
@@ -62,10 +74,8 @@ def visible_projects(user: User) -> Select[tuple[Project]]:
     if user.role == "contractor":
         return query.where(Project.contractor_id == user.contractor_id)
     if user.organisation is not None:
-        codes = [region.code for region in user.organisation.regions]
-        prefixes = [region_prefix(code) for code in codes]
-        return query.where(or_(*[Project.region_code.startswith(prefix) for prefix in prefixes])
-                           if prefixes else false())
+        return query.where(in_regions(Project.region_code,
+                                      [region.code for region in user.organisation.regions]))
     return query.where(false())
 
 
@@ -92,18 +102,208 @@ def create_contractor(session: Session, *, name: str, credit_code: str | None = 
     return contractor
 
 
-def create_project(session: Session, *, contractor: Contractor, region_code: str, name: str,
-                   address: str, labour_manager_name: str | None = None,
-                   labour_manager_phone: str | None = None) -> Project:
-    if session.get(Region, region_code) is None:
-        raise DomainError("行政区划不存在。", field="region_code")
-    if not name.strip():
-        raise DomainError("请填写项目名称。", field="name")
-    if not address.strip():
-        raise DomainError("请填写项目地址。", field="address")
-    project = Project(contractor=contractor, region_code=region_code, name=name.strip(),
-                      address=address.strip(), labour_manager_name=labour_manager_name,
-                      labour_manager_phone=labour_manager_phone)
-    session.add(project)
+def create_project(session: Session, *, contractor: Contractor, **fields: Any) -> Project:
+    """A project from keyword values as a form would send them (demo data, tests, the CLI)."""
+    try:
+        data = parse_project({key: value for key, value in fields.items()}, session)
+    except ProjectInvalid as invalid:
+        field_name, message = next(iter(invalid.errors.items()))
+        raise DomainError(message, field=field_name) from invalid
+    return save_project(session, data, contractor=contractor)
+
+
+# --- Project records (Art. 34 items) -------------------------------------------------------
+
+PROJECT_TEXT_FIELDS: dict[str, tuple[str, int, bool]] = {
+    # field: (label, max length, required to save)
+    "name": ("项目名称", 200, True),
+    "address": ("项目地址", 256, True),
+    "construction_unit_name": ("建设单位", 200, False),
+    "project_office_name": ("项目部名称", 200, False),
+    "project_manager_name": ("项目经理", 64, False),
+    "authority_name": ("行业工程建设主管部门", 200, False),
+    "labour_manager_name": ("劳资专管员", 64, False),
+    "arbitration_name": ("劳动人事争议仲裁委员会", 200, False),
+    "arbitration_address": ("仲裁委地址", 256, False),
+}
+PROJECT_PHONE_FIELDS = {
+    "construction_unit_phone": "建设单位电话",
+    "project_office_phone": "项目部电话",
+    "authority_phone": "主管部门投诉电话",
+    "labour_manager_phone": "劳资专管员电话",
+    "labour_inspection_phone": "本地劳动保障监察电话",
+    "arbitration_phone": "仲裁委电话",
+}
+MAX_MONTHLY_WAGE_FEN = 100_000 * 100
+MAX_HOURLY_WAGE_FEN = 1_000 * 100
+MAX_SUBCONTRACTORS = 30
+
+
+@dataclass(frozen=True)
+class SubcontractorInput:
+    name: str
+    scope: str | None
+    phone: str | None
+
+
+@dataclass(frozen=True)
+class ProjectInput:
+    values: dict[str, Any]  # column name -> value, every editable column
+    subcontractors: list[SubcontractorInput]
+
+
+class ProjectInvalid(Exception):
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(", ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+def parse_subcontractors(raw: Any) -> list[SubcontractorInput]:
+    """One per line: 名称，分包内容，电话 (separated by |, comma or tab; only the name is needed)."""
+    text = clean_text(raw, multiline=True)
+    if not text:
+        return []
+    items = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        parts = [part.strip() for part in re.split(r"[|｜,，\t;；]", line)]
+        parts = [part for part in parts if part]
+        if not parts:
+            continue
+        phone = None
+        if len(parts) > 1:
+            try:
+                phone = parse_phone(parts[-1])
+                parts = parts[:-1]
+            except Invalid:
+                phone = None
+        name, scope = parts[0], "、".join(parts[1:]) or None
+        if len(name) > 200 or (scope and len(scope) > 128):
+            raise Invalid(f"第{number}行太长了。")
+        items.append(SubcontractorInput(name=name, scope=scope, phone=phone))
+    if len(items) > MAX_SUBCONTRACTORS:
+        raise Invalid(f"分包单位最多{MAX_SUBCONTRACTORS}家。")
+    return items
+
+
+def parse_project(data: Mapping[str, Any], session: Session) -> ProjectInput:
+    """Validate a project form (or an Excel row). Raises ProjectInvalid, keyed by field."""
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    for field_name, (label, limit, required) in PROJECT_TEXT_FIELDS.items():
+        value = clean_text(data.get(field_name))
+        if value is None and required:
+            errors[field_name] = f"请填写{label}。"
+        elif value is not None and len(value) > limit:
+            errors[field_name] = f"{label}太长了，最多{limit}个字。"
+        values[field_name] = value
+    for field_name in PROJECT_PHONE_FIELDS:
+        try:
+            values[field_name] = parse_phone(data.get(field_name))
+        except Invalid as invalid:
+            errors[field_name] = str(invalid)
+    region_code = clean_text(data.get("region_code"))
+    if region_code is None:
+        errors["region_code"] = "请选择项目所在的区县。"
+    elif session.get(Region, region_code) is None:
+        errors["region_code"] = "没有这个行政区划，请从列表中选择。"
+    values["region_code"] = region_code
+    for field_name, maximum in (("minimum_wage_monthly", MAX_MONTHLY_WAGE_FEN),
+                                ("minimum_wage_hourly", MAX_HOURLY_WAGE_FEN)):
+        try:
+            values[field_name + "_fen"] = parse_yuan(data.get(field_name), maximum_fen=maximum)
+        except Invalid as invalid:
+            errors[field_name] = str(invalid)
+    try:
+        values["pay_day"] = parse_int(data.get("pay_day"), minimum=1, maximum=31,
+                                      message="工资支付日应为每月1到31日中的一天。")
+    except Invalid as invalid:
+        errors["pay_day"] = str(invalid)
+    subcontractors: list[SubcontractorInput] = []
+    try:
+        subcontractors = parse_subcontractors(data.get("subcontractors"))
+    except Invalid as invalid:
+        errors["subcontractors"] = str(invalid)
+    if errors:
+        raise ProjectInvalid(errors)
+    return ProjectInput(values=values, subcontractors=subcontractors)
+
+
+def project_form_values(project: Project) -> dict[str, str]:
+    """A stored project as the strings its edit form shows."""
+    values = {name: getattr(project, name) or "" for name in
+              [*PROJECT_TEXT_FIELDS, *PROJECT_PHONE_FIELDS, "region_code"]}
+    for name in ("minimum_wage_monthly", "minimum_wage_hourly"):
+        fen = getattr(project, name + "_fen")
+        values[name] = yuan_text(fen)
+    values["pay_day"] = str(project.pay_day or "")
+    values["contractor_id"] = str(project.contractor_id)
+    values["subcontractors"] = "\n".join(
+        "，".join(part for part in (sub.name, sub.scope, sub.phone) if part)
+        for sub in project.subcontractors)
+    return values
+
+
+def save_project(session: Session, data: ProjectInput, *, contractor: Contractor,
+                 project: Project | None = None) -> Project:
+    """Create or update a project. Its boards and their tokens never change here."""
+    if project is None:
+        project = Project(contractor=contractor, **data.values)
+        session.add(project)
+    else:
+        project.contractor = contractor
+        for name, value in data.values.items():
+            setattr(project, name, value)
+        project.subcontractors.clear()
+        session.flush()
+    for position, sub in enumerate(data.subcontractors):
+        project.subcontractors.append(Subcontractor(position=position, name=sub.name,
+                                                    scope=sub.scope, phone=sub.phone))
     session.flush()
     return project
+
+
+def delete_project(session: Session, project: Project) -> None:
+    """Soft delete: the project and its boards stay, so old QR codes still lead somewhere."""
+    project.deleted_at = utcnow()
+    session.flush()
+
+
+def region_minimum_wage(session: Session, region_code: str) -> tuple[int | None, int | None]:
+    """Monthly and hourly minimum wage in fen of a region, else of its city or province."""
+    monthly: int | None = None
+    hourly: int | None = None
+    for code in region_ancestry(region_code):
+        region = session.get(Region, code)
+        if region is not None:
+            monthly = monthly if monthly is not None else region.minimum_wage_monthly_fen
+            hourly = hourly if hourly is not None else region.minimum_wage_hourly_fen
+    return monthly, hourly
+
+
+def minimum_wage(session: Session, project: Project) -> tuple[int | None, int | None]:
+    """The project's own minimum wage where it has one, else its region's."""
+    monthly, hourly = region_minimum_wage(session, project.region_code)
+    return (project.minimum_wage_monthly_fen if project.minimum_wage_monthly_fen is not None
+            else monthly,
+            project.minimum_wage_hourly_fen if project.minimum_wage_hourly_fen is not None
+            else hourly)
+
+
+def set_region_wage(session: Session, region: Region, *, monthly: Any, hourly: Any) -> None:
+    errors: dict[str, str] = {}
+    values: dict[str, int | None] = {}
+    for field_name, raw, maximum in (("minimum_wage_monthly", monthly, MAX_MONTHLY_WAGE_FEN),
+                                     ("minimum_wage_hourly", hourly, MAX_HOURLY_WAGE_FEN)):
+        try:
+            values[field_name] = parse_yuan(raw, maximum_fen=maximum)
+        except Invalid as invalid:
+            errors[field_name] = str(invalid)
+    if errors:
+        raise ProjectInvalid(errors)
+    region.minimum_wage_monthly_fen = values["minimum_wage_monthly"]
+    region.minimum_wage_hourly_fen = values["minimum_wage_hourly"]
+    session.flush()
+
+
+def regions_for_choice(session: Session) -> list[Region]:
+    return list(session.scalars(select(Region).order_by(Region.code)))

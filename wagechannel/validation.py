@@ -1,0 +1,74 @@
+"""Checks shared by every form, the API and the Excel import; messages are plain Chinese."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+PHONE = re.compile(r"^(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(?:-\d{1,6})?|[48]00-?\d{3}-?\d{4}|1\d{4})$")
+
+
+class Invalid(ValueError):
+    """One field's problem; the message is for the person who typed the value."""
+
+
+def clean_text(value: Any, *, multiline: bool = False) -> str | None:
+    """Strip, normalise, and drop control characters (NUL breaks PostgreSQL text)."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        value = str(value)
+    value = unicodedata.normalize("NFC", value)
+    allowed = {"\n", "\t"} if multiline else set()
+    value = "".join(ch for ch in value
+                    if ch in allowed or unicodedata.category(ch) not in {"Cc", "Cs", "Co", "Cn"})
+    value = value.replace("\r", "").strip()
+    return value or None
+
+
+def parse_yuan(raw: Any, *, maximum_fen: int) -> int | None:
+    """An amount in yuan (at most two decimals) as integer fen; None when left empty."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, str | int | float | Decimal):
+        raise Invalid("请填写数字金额（元）。")
+    text = str(raw).strip().replace(",", "").replace("，", "").removesuffix("元")
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise Invalid("请填写数字金额（元），例如 8500。") from None
+    if not amount.is_finite() or amount < 0:
+        raise Invalid("金额不能是负数。")
+    fen = amount * 100
+    if fen > maximum_fen:
+        raise Invalid("金额太大了，请检查是否多打了0。")
+    if fen != fen.to_integral_value():
+        raise Invalid("金额最多精确到分（两位小数）。")
+    return int(fen)
+
+
+def parse_phone(raw: Any) -> str | None:
+    """A mobile, landline (with area code), 400/800 or five-digit hotline number."""
+    value = clean_text(raw)
+    if value is None:
+        return None
+    compact = re.sub(r"[\s()（）]", "", value)
+    compact = re.sub(r"^(?:\+86|0086)-?", "", compact)
+    if not PHONE.match(compact):
+        raise Invalid("电话号码格式不对，例如 0755-26661234 或 13800138000。")
+    return compact
+
+
+def parse_int(raw: Any, *, minimum: int, maximum: int, message: str) -> int | None:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
+        raise Invalid(message)
+    try:
+        value = int(raw) if isinstance(raw, int | float) else int(str(raw).strip())
+    except (ValueError, OverflowError):
+        raise Invalid(message) from None
+    if not minimum <= value <= maximum:
+        raise Invalid(message)
+    return value
