@@ -57,15 +57,17 @@ def download_board(page: Page, server: Server, tmp_path: Path) -> tuple[str, str
     first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text(project_name)
 
-    row = page.locator("table tbody tr", has=page.get_by_role("link", name="下载图片（PNG）")).first
-    token = row.locator("code").inner_text().strip()
+    row = page.locator("table tbody tr", has=page.get_by_role("button", name="下载")).first
+    token = row.locator("code").first.inner_text().strip()
     assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{10}", token), token
     expect(row).to_contain_text(f"{server.url}/s/{token}")
+    row.get_by_label("尺寸").select_option("A3")
+    row.get_by_label("格式").select_option("png")
     with page.expect_download() as info:
-        row.get_by_role("link", name="下载图片（PNG）").click()
+        row.get_by_role("button", name="下载").click()
     download = info.value
     assert download.failure() is None
-    assert download.suggested_filename == f"board-{token}.png"
+    assert download.suggested_filename == f"board-{token}-A3.png"
     png = tmp_path / download.suggested_filename
     download.save_as(png)
     with Image.open(png) as image:

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from wagechannel.accounts.permissions import roles_required
 from wagechannel.accounts.services import record
+from wagechannel.boards.layouts import layout_choices
 from wagechannel.boards.models import REVOKE_REASONS
 from wagechannel.boards.services import (STALE_DAYS, board_url, missing_items, project_channels,
                                          scans_since)
@@ -66,6 +67,7 @@ def project(project_id: int):  # type: ignore[no-untyped-def]
                            missing=missing_items(db.session, item, channels),
                            board_urls={b.id: board_url(base_url, b.token) for b in item.boards},
                            scans=scans, lead_count=lead_count, revoke_reasons=REVOKE_REASONS,
+                           layouts=layout_choices(),
                            can_edit=current_user.role in ("admin", "contractor")
                            and item.deleted_at is None)
 

@@ -1,0 +1,170 @@
+"""Boards on the web: print formats, completeness, revoke and reissue, scans, batches."""
+import io
+import re
+import zipfile
+from datetime import date, datetime, timedelta, timezone
+
+import pypdfium2
+import zxingcpp
+from PIL import Image
+from sqlalchemy import select
+
+from tests.conftest import COMPLETE_PROJECT, VALID_LEAD, csrf_token, login
+from wagechannel.boards.models import Board, BoardScan
+from wagechannel.intake.models import Lead
+
+
+def test_every_format_downloads_with_the_right_qr(client, world) -> None:  # type: ignore[no-untyped-def]
+    login(client, world.users["contractor"].username)
+    url = f"http://wc.test/s/{world.board.token}"
+    preview = client.get(f"/boards/{world.board.id}/download?format=preview&size=A3")
+    assert preview.status_code == 200 and preview.mimetype == "image/png"
+    image = Image.open(io.BytesIO(preview.data))
+    assert [r.text for r in zxingcpp.read_barcodes(image)] == [url]
+    pdf = client.get(f"/boards/{world.board.id}/download?format=pdf&size=A2")
+    assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+    page = pypdfium2.PdfDocument(pdf.data)[0]
+    assert [r.text for r in zxingcpp.read_barcodes(page.render(scale=1).to_pil())] == [url]
+    card = client.get(f"/boards/{world.board.id}/download?format=pdf&size=A5")
+    assert card.status_code == 200
+    assert client.get(f"/boards/{world.board.id}/download?format=pdf&size=B9").status_code == 404
+    assert client.get(f"/boards/{world.board.id}/download?format=gif").status_code == 404
+
+
+def test_html_view_has_every_art34_item(client, world) -> None:  # type: ignore[no-untyped-def]
+    login(client, world.users["contractor"].username)
+    html = client.get(f"/boards/{world.board.id}/download?format=html&size=A2").get_data(as_text=True)
+    assert "<svg" in html and "@page" in html and "420.0mm 594.0mm" in html
+    text = re.sub(r"<[^>]+>", "", html)
+    for value in ("测试置业有限公司", world.contractor.name, "测试工程项目部", "测试劳务有限公司",
+                  "测试区住房和建设局", "0755-26652888", "李专管", "13800000001", "2520元/月",
+                  "每月15日", "12333", "0755-26665678", "测试区劳动人事争议仲裁委员会",
+                  "测试区仲裁路1号", "0755-26668888", world.centre.name, "援助路1号", "0755-1234567",
+                  "12348", world.board.token):
+        assert value in text, value
+
+
+def test_revoke_and_reissue_keeps_old_qr_working(client, db, world) -> None:  # type: ignore[no-untyped-def]
+    login(client, world.users["contractor"].username)
+    project_url = f"/projects/{world.project.id}"
+    response = client.post(f"/boards/{world.board.id}/revoke",
+                           data={"csrf_token": csrf_token(client, project_url), "reason": "defaced"})
+    assert response.status_code == 303
+    db.expire_all()
+    old = db.get(Board, world.board.id)
+    assert not old.active and old.replaced_by is not None and old.replaced_by.active
+    assert old.replaced_by.token != old.token
+    page = client.get(project_url).get_data(as_text=True)
+    assert old.replaced_by.token in page and "已作废（污损看不清）" in page
+    # the old board's QR: a page that says it was replaced, with hotlines, and still a form
+    worker = client.get(f"/s/{old.token}").get_data(as_text=True)
+    assert "已经更换" in worker and "12348" in worker and world.project.name in worker
+    data = {**VALID_LEAD, "csrf_token": csrf_token(client, f"/s/{old.token}")}
+    receipt = client.post(f"/s/{old.token}", data=data)
+    assert receipt.status_code == 303
+    lead = db.scalar(select(Lead).order_by(Lead.id.desc()))
+    assert lead.project_id == world.project.id and lead.case is not None
+    # a revoked board cannot be printed, nor revoked twice
+    assert client.get(f"/boards/{old.id}/download?format=pdf").status_code == 409
+
+
+def test_other_roles_cannot_revoke(client, world) -> None:  # type: ignore[no-untyped-def]
+    login(client, world.users["bureau_liaison"].username)
+    token = csrf_token(client, "/cases")
+    assert client.post(f"/boards/{world.board.id}/revoke",
+                       data={"csrf_token": token, "reason": "stolen"}).status_code == 403
+    login(client, world.users["contractor"].username)
+    assert client.post(f"/boards/{world.other_board.id}/revoke",
+                       data={"csrf_token": token, "reason": "stolen"}).status_code == 404
+
+
+def test_add_board(client, db, world) -> None:  # type: ignore[no-untyped-def]
+    login(client, world.users["contractor"].username)
+    url = f"/projects/{world.project.id}"
+    client.post(f"/projects/{world.project.id}/boards", data={"csrf_token": csrf_token(client, url)})
+    assert len(db.scalars(select(Board).where(Board.project_id == world.project.id)).all()) == 2
+
+
+def test_scans_are_counted_per_day_and_shown(client, db, world) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(3):
+        client.get(f"/s/{world.board.token}")
+    rows = db.scalars(select(BoardScan).where(BoardScan.board_id == world.board.id)).all()
+    assert len(rows) == 1 and rows[0].count == 3
+    login(client, world.users["contractor"].username)
+    page = client.get(f"/projects/{world.project.id}").get_data(as_text=True)
+    assert "3 次" in page
+    assert "收到的线索" not in page  # a contractor never sees a count of leads
+    login(client, world.users["bureau_liaison"].username)
+    assert "收到的线索" in client.get(f"/projects/{world.project.id}").get_data(as_text=True)
+
+
+def test_silent_boards_are_listed_for_the_bureau(client, db, world) -> None:  # type: ignore[no-untyped-def]
+    long_ago = datetime.now(timezone.utc) - timedelta(days=60)
+    world.board.created_at = long_ago
+    world.other_board.created_at = long_ago
+    db.add(BoardScan(board_id=world.other_board.id, day=date.today() - timedelta(days=2), count=1))
+    db.commit()
+    login(client, world.users["bureau_liaison"].username)
+    page = client.get("/boards/stale").get_data(as_text=True)
+    assert world.board.token in page and world.other_board.token not in page
+    login(client, world.other_users["bureau_liaison"].username)
+    page = client.get("/boards/stale").get_data(as_text=True)
+    assert world.board.token not in page and "没有这样的告示牌" in page
+    login(client, world.users["contractor"].username)
+    assert client.get("/boards/stale").status_code == 403
+
+
+def test_batch_of_a_contractor(client, db, make_project, world) -> None:  # type: ignore[no-untyped-def]
+    from wagechannel.boards.services import issue_board
+    second = make_project(contractor=world.contractor, name="第二个工地")
+    issue_board(db, second)
+    incomplete = make_project(contractor=world.contractor, name="缺信息的工地",
+                              arbitration_phone="")
+    issue_board(db, incomplete)
+    db.commit()
+    login(client, world.users["contractor"].username)
+    page = client.get("/boards/batch").get_data(as_text=True)
+    assert 'id="ready-count">2<' in page and "缺信息的工地" in page and "仲裁委电话" in page
+    pdf = client.get("/boards/batch?size=A3&format=pdf&download=1")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    assert len(pypdfium2.PdfDocument(pdf.data)) == 2
+    archive = client.get("/boards/batch?size=A5&format=zip&download=1")
+    names = zipfile.ZipFile(io.BytesIO(archive.data)).namelist()
+    assert len(names) == 2 and f"{world.board.token}.png" in names
+    other = client.get(f"/boards/batch?contractor_id={world.other_contractor.id}")
+    assert other.status_code == 422
+
+
+def test_batch_of_a_region_for_the_bureau(client, db, world) -> None:  # type: ignore[no-untyped-def]
+    login(client, world.users["bureau_liaison"].username)
+    page = client.get("/boards/batch?region_code=440305").get_data(as_text=True)
+    assert 'id="ready-count">1<' in page
+    assert client.get("/boards/batch?region_code=440304").status_code == 422
+
+
+def test_cli_board_render(runner, db, world, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from wagechannel.cli import main
+    monkeypatch.setattr("wagechannel.cli._app", lambda: runner.app)
+    output = tmp_path / "boards.pdf"
+    result = runner.invoke(main, ["board", "render", "--region", "440000", "--size", "A3",
+                                  "--format", "pdf", "--output", str(output)])
+    assert result.exit_code == 0, result.output
+    assert len(pypdfium2.PdfDocument(output.read_bytes())) == 2
+    png = tmp_path / "one.png"
+    result = runner.invoke(main, ["board", "render", "--project", str(world.project.id),
+                                  "--size", "A5", "--format", "png", "--dpi", "100",
+                                  "--output", str(png)])
+    assert result.exit_code == 0, result.output
+    image = Image.open(png)
+    assert [r.text for r in zxingcpp.read_barcodes(image)] == [f"http://wc.test/s/{world.board.token}"]
+    several = runner.invoke(main, ["board", "render", "--region", "440000", "--format", "png",
+                                   "--output", str(png)])
+    assert several.exit_code != 0 and "--format zip" in several.output
+    neither = runner.invoke(main, ["board", "render", "--output", str(png)])
+    assert neither.exit_code != 0
+
+
+def test_unknown_token_and_lowercase(client, db, world) -> None:  # type: ignore[no-untyped-def]
+    response = client.get("/s/ZZZZZZZZZZ")
+    assert response.status_code == 404 and "12333" in response.get_data(as_text=True)
+    assert COMPLETE_PROJECT  # the fixture projects are complete
