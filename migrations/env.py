@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from wagechannel.crypto import EncryptedString
 from wagechannel.db import UTCDateTime, make_engine
 from wagechannel.models import Base
 
@@ -14,6 +15,8 @@ def render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
     """Write the app's UTC wrapper as the plain column type, so revisions never import the app."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
+    if type_ == "type" and isinstance(obj, EncryptedString):
+        return "sa.String(length=512)"
     return False
 
 

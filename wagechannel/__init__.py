@@ -28,6 +28,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
     app.config["BASE_URL"] = str(app.config["BASE_URL"]).rstrip("/")
+    from wagechannel import crypto
+    crypto.configure(crypto.keys_from_config(app.config, app.instance_path))
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  (Chinese messages stay readable)
 
     from wagechannel import models  # noqa: F401  (complete metadata before first use)
@@ -45,8 +47,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from wagechannel.intake.api import bp as api_bp
     from wagechannel.intake.views import bp as intake_bp
     from wagechannel.places.views import bp as places_bp
+    from wagechannel.reports.views import bp as reports_bp
 
-    for blueprint in (accounts_bp, places_bp, boards_bp, intake_bp, api_bp, cases_bp):
+    for blueprint in (accounts_bp, places_bp, boards_bp, intake_bp, api_bp, cases_bp,
+                      reports_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)
     register_error_handlers(app)

@@ -3,9 +3,9 @@ from wagechannel.accounts.models import AuditEvent, User
 from wagechannel.boards.models import Board, BoardScan
 from wagechannel.cases.models import Case, Claimant
 from wagechannel.db import Base
-from wagechannel.intake.models import Lead
+from wagechannel.intake.models import EvidenceFile, Lead, LeadMessage
 from wagechannel.places.models import (Contractor, Organisation, Project, Region,
                                        Subcontractor)
 
-__all__ = ["AuditEvent", "Base", "Board", "BoardScan", "Case", "Claimant", "Contractor", "Lead",
+__all__ = ["AuditEvent", "Base", "Board", "BoardScan", "Case", "Claimant", "Contractor", "EvidenceFile", "Lead", "LeadMessage",
            "Organisation", "Project", "Region", "Subcontractor", "User"]

@@ -102,3 +102,12 @@ def test_priority_orders_urgent_above_ordinary() -> None:
 def test_limitation_runs_one_year_from_the_end_of_work() -> None:
     assert limitation_end(date(2026, 3, 31)) == date(2027, 3, 31)
     assert limitation_end(date(2024, 2, 29)) == date(2025, 2, 28)
+
+
+def test_urgent_situations_come_first() -> None:
+    calm = Lead(work_end=None, workers_affected=1, wants="legal_aid", amount_owed_fen=None, urgent=[])
+    threatened = Lead(work_end=None, workers_affected=1, wants="legal_aid", amount_owed_fen=None,
+                      urgent=["conflict", "no_money"])
+    score, reasons = priority_for(threatened, TODAY)
+    assert score > priority_for(calm, TODAY)[0] + 100
+    assert reasons[:2] == ["发生冲突或受到威胁", "没钱吃饭或回家"]

@@ -24,6 +24,12 @@ def priority_for(lead: Lead, today: date) -> tuple[int, list[str]]:
     """A score for ordering the queue, and the reasons a person reads beside it."""
     score = 0
     reasons: list[str] = []
+    if "conflict" in (lead.urgent or []):
+        score += 80
+        reasons.append("发生冲突或受到威胁")
+    if "no_money" in (lead.urgent or []):
+        score += 60
+        reasons.append("没钱吃饭或回家")
     if lead.work_end is not None:
         days_left = (limitation_end(lead.work_end) - today).days
         if days_left < 0:

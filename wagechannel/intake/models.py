@@ -3,9 +3,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from typing import Any
 
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+
+from wagechannel.crypto import EncryptedString
 from wagechannel.db import Base, UTCDateTime, utcnow
 
 CHANNELS = {
@@ -16,6 +19,20 @@ CHANNELS = {
     "walk_in": "窗口来访",
 }
 WANTS = {"legal_aid": "申请法律援助", "consult": "法律咨询", "complaint": "向人社部门投诉"}
+EMPLOYER_KINDS = {"team_leader": "班组长/包工头", "company": "公司"}
+TRADES = {
+    "general": "普工/小工", "rebar": "钢筋工", "formwork": "木工/模板工", "mason": "泥瓦工/砌筑工",
+    "concrete": "混凝土工", "scaffold": "架子工", "electric": "水电工", "welder": "电焊工",
+    "painter": "油漆工/装修工", "machine": "机械操作/司机", "other": "其他",
+}
+EVIDENCE = {
+    "attendance": "考勤记录", "payslips": "工资条/记工本", "iou": "欠条", "contract": "劳动合同",
+    "chats": "微信聊天记录", "transfers": "转账记录", "none": "都没有",
+}
+URGENT = {"conflict": "发生冲突或受到威胁", "no_money": "没钱吃饭或回家"}
+BEST_TIMES = {"any": "随时", "morning": "上午", "noon": "中午", "evening": "晚上"}
+EVIDENCE_KINDS = {"photo": "照片", "voice": "语音"}
+MESSAGE_DIRECTIONS = {"to_worker": "工作人员", "from_worker": "工人"}
 LEAD_RECEIVED = "received"
 LEAD_ROUTED = "routed"
 
@@ -30,13 +47,32 @@ class Lead(Base):
     project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id"), index=True)
     region_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"), index=True)
 
+    # Where the worker says the site is, when no board names it (the general form).
+    site_name: Mapped[str | None] = mapped_column(String(200))
+    site_address: Mapped[str | None] = mapped_column(String(256))
+    taken_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
     name: Mapped[str | None] = mapped_column(String(64))
-    phone: Mapped[str | None] = mapped_column(String(32))
+    # Encrypted at rest (PIPL art. 51); the keyed hash finds the same number again.
+    phone: Mapped[str | None] = mapped_column(EncryptedString())
+    phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    id_number: Mapped[str | None] = mapped_column(EncryptedString())
+    id_number_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    id_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    employer_kind: Mapped[str | None] = mapped_column(String(16))
     employer_name: Mapped[str | None] = mapped_column(String(128))
+    employer_phone: Mapped[str | None] = mapped_column(String(32))
+    subcontractor_name: Mapped[str | None] = mapped_column(String(200))
+    trade: Mapped[str | None] = mapped_column(String(16))
     amount_owed_fen: Mapped[int | None] = mapped_column(BigInteger)
+    months_unpaid: Mapped[int | None] = mapped_column(Integer)
     workers_affected: Mapped[int] = mapped_column(Integer, default=1)
     work_start: Mapped[date | None] = mapped_column(Date)
     work_end: Mapped[date | None] = mapped_column(Date)
+    evidence: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    urgent: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    hometown: Mapped[str | None] = mapped_column(String(64))
+    best_time: Mapped[str | None] = mapped_column(String(16))
     description: Mapped[str | None] = mapped_column(Text)
     wants: Mapped[str] = mapped_column(String(16), default="legal_aid")
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -56,6 +92,11 @@ class Lead(Base):
     legal_aid_org = relationship("Organisation", foreign_keys=[legal_aid_org_id])
     bureau_org = relationship("Organisation", foreign_keys=[bureau_org_id])
     case = relationship("Case", foreign_keys=[case_id], back_populates="leads")
+    taken_by = relationship("User", foreign_keys=[taken_by_id])
+    files: Mapped[list[EvidenceFile]] = relationship(back_populates="lead",
+                                                     order_by="EvidenceFile.id")
+    messages: Mapped[list[LeadMessage]] = relationship(back_populates="lead",
+                                                       order_by="LeadMessage.id")
 
     @property
     def amount_owed_yuan(self) -> str | None:
@@ -71,3 +112,43 @@ class Lead(Base):
     @property
     def wants_label(self) -> str:
         return WANTS.get(self.wants, self.wants)
+
+
+class EvidenceFile(Base):
+    """A photo (re-encoded, EXIF stripped) or a voice note sent with a report.
+
+    Kept in the database beside the lead, so the lead and its files commit together. A file
+    uploaded with a form that failed validation waits here under the form's nonce
+    (upload_key) until the worker submits again.
+    """
+
+    __tablename__ = "evidence_file"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("lead.id", ondelete="CASCADE"),
+                                                index=True)
+    upload_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    content_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    lead: Mapped[Lead | None] = relationship(back_populates="files")
+
+
+class LeadMessage(Base):
+    """A message between staff and the worker about a lead, shown at /q/<code>."""
+
+    __tablename__ = "lead_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("lead.id", ondelete="CASCADE"), index=True)
+    direction: Mapped[str] = mapped_column(String(16))
+    body: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    lead: Mapped[Lead] = relationship(back_populates="messages")
+    author = relationship("User")

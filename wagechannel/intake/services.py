@@ -1,19 +1,28 @@
 """Storing a report first, then routing it to the offices that serve the site."""
 from __future__ import annotations
 
+import hmac
 import logging
+from collections.abc import Sequence
+from typing import Any
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from wagechannel.accounts.models import User
 from wagechannel.boards.models import Board
 from wagechannel.cases.models import Case
 from wagechannel.cases.services import open_case
+from wagechannel.crypto import keyring
 from wagechannel.db import utcnow
-from wagechannel.intake.models import LEAD_RECEIVED, LEAD_ROUTED, Lead
+from wagechannel.errors import DomainError
+from wagechannel.intake.evidence import ProcessedFile
+from wagechannel.intake.models import LEAD_RECEIVED, LEAD_ROUTED, EvidenceFile, Lead, LeadMessage
 from wagechannel.intake.validation import LeadInput
+from wagechannel.places.models import Project
+from wagechannel.validation import clean_text
 from wagechannel.places.models import BUREAU, LEGAL_AID
 from wagechannel.places.services import serving_organisation
 from wagechannel.tokens import is_code, normalise, random_code
@@ -33,22 +42,89 @@ STATUS_LABELS = {
 
 
 def store_lead(session: Session, data: LeadInput, *, board: Board | None, channel: str,
-               idempotency_key: str | None = None, now: datetime | None = None) -> Lead:
-    """Add the lead as the worker gave it. The caller commits before anything else happens."""
-    project = board.project if board else None
+               idempotency_key: str | None = None, now: datetime | None = None,
+               region_code: str | None = None, project: Project | None = None,
+               files: Sequence[ProcessedFile] = (), upload_key: str | None = None,
+               taken_by: User | None = None) -> Lead:
+    """Add the lead as the worker gave it, with its files. The caller commits before anything
+    else happens. The site comes from the board, else from the project or region given."""
+    project = board.project if board else project
+    now = now or utcnow()
+    keys = keyring()
     lead = Lead(code=_new_code(session), channel=channel,
                 board_id=board.id if board else None,
                 project_id=project.id if project else None,
-                region_code=project.region_code if project else None,
-                name=data.name, phone=data.phone, employer_name=data.employer_name,
-                amount_owed_fen=data.amount_owed_fen, workers_affected=data.workers_affected,
+                region_code=project.region_code if project else region_code,
+                site_name=data.site_name, site_address=data.site_address,
+                taken_by_id=taken_by.id if taken_by else None,
+                name=data.name, phone=data.phone,
+                phone_hash=keys.digest(data.phone) if data.phone else None,
+                id_number=data.id_number,
+                id_number_hash=keys.digest(data.id_number) if data.id_number else None,
+                id_consent_at=now if data.id_number else None,
+                employer_kind=data.employer_kind, employer_name=data.employer_name,
+                employer_phone=data.employer_phone, subcontractor_name=data.subcontractor_name,
+                trade=data.trade, amount_owed_fen=data.amount_owed_fen,
+                months_unpaid=data.months_unpaid, workers_affected=data.workers_affected,
                 work_start=data.work_start, work_end=data.work_end,
-                description=data.description, wants=data.wants,
-                consent_at=now or utcnow(), idempotency_key=idempotency_key,
-                status=LEAD_RECEIVED)
+                evidence=list(data.evidence), urgent=list(data.urgent), hometown=data.hometown,
+                best_time=data.best_time, description=data.description, wants=data.wants,
+                consent_at=now, idempotency_key=idempotency_key, status=LEAD_RECEIVED)
     session.add(lead)
     session.flush()
+    if upload_key:
+        for waiting in session.scalars(select(EvidenceFile).where(
+                EvidenceFile.upload_key == upload_key, EvidenceFile.lead_id.is_(None))):
+            waiting.lead_id = lead.id
+    for processed in files:
+        session.add(_evidence_row(processed, lead_id=lead.id))
+    session.flush()
     return lead
+
+
+def _evidence_row(processed: ProcessedFile, *, lead_id: int | None = None,
+                  upload_key: str | None = None) -> EvidenceFile:
+    return EvidenceFile(lead_id=lead_id, upload_key=upload_key, kind=processed.kind,
+                        content_type=processed.content_type, size=len(processed.data),
+                        sha256=processed.sha256, data=processed.data)
+
+
+def stash_uploads(session: Session, upload_key: str, files: Sequence[ProcessedFile]) -> None:
+    """Keep files from a form that failed validation, so the worker need not pick them again."""
+    for processed in files:
+        session.add(_evidence_row(processed, upload_key=upload_key))
+    session.flush()
+
+
+def stashed_counts(session: Session, upload_key: str) -> dict[str, int]:
+    rows = session.execute(select(EvidenceFile.kind, func.count(EvidenceFile.id))
+                           .where(EvidenceFile.upload_key == upload_key,
+                                  EvidenceFile.lead_id.is_(None))
+                           .group_by(EvidenceFile.kind))
+    return {kind: int(count) for kind, count in rows}
+
+
+def add_message(session: Session, lead: Lead, body: str, *, direction: str,
+                author: User | None = None) -> LeadMessage:
+    text = clean_text(body, multiline=True)
+    if not text:
+        raise DomainError("请写下要说的话。", field="body")
+    if len(text) > 2000:
+        raise DomainError("太长了，最多2000个字。", field="body")
+    message = LeadMessage(lead_id=lead.id, direction=direction, body=text,
+                          author_id=author.id if author else None)
+    session.add(message)
+    lead.updated_at = utcnow()
+    session.flush()
+    return message
+
+
+def phone_suffix_matches(lead: Lead, digits: str) -> bool:
+    """The worker proves it is their report with the last four digits of the phone they left."""
+    digits = (digits or "").strip()
+    if not lead.phone or len(digits) != 4 or not digits.isdigit():
+        return False
+    return hmac.compare_digest(lead.phone[-4:], digits)
 
 
 def find_by_idempotency_key(session: Session, key: str) -> Lead | None:
@@ -133,7 +209,7 @@ def public_status(lead: Lead) -> tuple[str, str]:
 
 
 def store_unique(session: Session, data: LeadInput, *, board: Board | None, channel: str,
-                 idempotency_key: str | None) -> tuple[Lead, bool]:
+                 idempotency_key: str | None, **details: Any) -> tuple[Lead, bool]:
     """Store a lead once per idempotency key; a repeat (even a concurrent one) gets the first."""
     if idempotency_key:
         existing = find_by_idempotency_key(session, idempotency_key)
@@ -142,7 +218,7 @@ def store_unique(session: Session, data: LeadInput, *, board: Board | None, chan
     try:
         with session.begin_nested():
             lead = store_lead(session, data, board=board, channel=channel,
-                              idempotency_key=idempotency_key)
+                              idempotency_key=idempotency_key, **details)
     except IntegrityError:
         if not idempotency_key:
             raise

@@ -10,13 +10,31 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from wagechannel.intake.models import WANTS
-from wagechannel.validation import Invalid, clean_text, parse_yuan
+from wagechannel.intake.models import (BEST_TIMES, EMPLOYER_KINDS, EVIDENCE, TRADES, URGENT,
+                                       WANTS)
+from wagechannel.validation import Invalid, clean_text, parse_int, parse_phone, parse_yuan
 
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 MAX_AMOUNT_FEN = 100_000_000 * 100  # one hundred million yuan: more is a typing mistake
 MAX_WORKERS = 10_000
-LIMITS = {"name": 64, "employer_name": 128, "description": 2000}
+LIMITS = {"name": 64, "employer_name": 128, "description": 2000, "subcontractor_name": 200,
+          "hometown": 64, "site_name": 200, "site_address": 256}
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK = "10X98765432"
+
+
+def valid_id_number(value: str) -> bool:
+    """GB 11643-1999: 17 digits, then a check character from the weighted sum mod 11."""
+    if not re.fullmatch(r"\d{17}[\dX]", value):
+        return False
+    total = sum(int(digit) * weight for digit, weight in zip(value[:17], ID_WEIGHTS))
+    if ID_CHECK[total % 11] != value[17]:
+        return False
+    try:
+        born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        return False
+    return born.year >= 1900
 
 
 class LeadInvalid(Exception):
@@ -36,6 +54,18 @@ class LeadInput:
     work_end: date | None
     description: str | None
     wants: str
+    employer_kind: str | None = None
+    employer_phone: str | None = None
+    subcontractor_name: str | None = None
+    trade: str | None = None
+    months_unpaid: int | None = None
+    evidence: tuple[str, ...] = ()
+    urgent: tuple[str, ...] = ()
+    hometown: str | None = None
+    best_time: str | None = None
+    id_number: str | None = None  # given only with its own consent (PIPL art. 29)
+    site_name: str | None = None
+    site_address: str | None = None
 
 
 def normalise_phone(value: str) -> str:
@@ -114,6 +144,51 @@ def _flag(raw: Any) -> bool:
     return False
 
 
+def _choice(data: Mapping[str, Any], field: str, options: Mapping[str, str],
+            errors: dict[str, str], message: str) -> str | None:
+    raw = data.get(field)
+    if raw is None or raw == "":
+        return None
+    if not isinstance(raw, str) or raw not in options:
+        errors[field] = message
+        return None
+    return raw
+
+
+def _choices(data: Mapping[str, Any], field: str, options: Mapping[str, str],
+             errors: dict[str, str], message: str) -> tuple[str, ...]:
+    raw = data.get(field)
+    if raw is None or raw == "":
+        return ()
+    values = [raw] if isinstance(raw, str) else raw
+    if not isinstance(values, list | tuple) or not all(isinstance(v, str) and v in options
+                                                        for v in values):
+        errors[field] = message
+        return ()
+    return tuple(dict.fromkeys(values))  # keep order, drop repeats
+
+
+def _id_number(data: Mapping[str, Any], errors: dict[str, str]) -> str | None:
+    raw = data.get("id_number")
+    if raw is not None and not isinstance(raw, str):
+        errors["id_number"] = "身份证号应为18位。"
+        return None
+    value = (clean_text(raw) or "").replace(" ", "").upper()
+    if not value:
+        return None
+    if not valid_id_number(value):
+        errors["id_number"] = "身份证号不对，请核对18位号码（最后一位可能是X）。"
+        return None
+    if not _consented(data.get("id_consent")):
+        errors["id_consent"] = "填写身份证号需要您单独勾选同意；不想提供可以不填。"
+        return None
+    return value
+
+
+def _consented(raw: Any) -> bool:
+    return raw is True or (isinstance(raw, str) and _flag(raw))
+
+
 def parse_lead(data: Mapping[str, Any], *, today: date) -> LeadInput:
     """Validate a report. Raises LeadInvalid with every problem at once, keyed by field."""
     errors: dict[str, str] = {}
@@ -131,7 +206,21 @@ def parse_lead(data: Mapping[str, Any], *, today: date) -> LeadInput:
     if not name and not phone and "name" not in errors and "phone" not in errors:
         errors["phone"] = "请至少留下姓名或手机号码，我们才能联系您。"
     employer_name = _text(data, "employer_name", errors)
-    amount = _amount(data.get("amount_owed"), errors)
+    employer_kind = _choice(data, "employer_kind", EMPLOYER_KINDS, errors, "请选择是班组长还是公司。")
+    employer_phone = None
+    try:
+        employer_phone = parse_phone(data.get("employer_phone"))
+    except Invalid as invalid:
+        errors["employer_phone"] = str(invalid)
+    subcontractor_name = _text(data, "subcontractor_name", errors)
+    trade = _choice(data, "trade", TRADES, errors, "请从列表中选择工种。")
+    amount = None if _flag(data.get("amount_unknown")) else _amount(data.get("amount_owed"), errors)
+    months_unpaid = None
+    try:
+        months_unpaid = parse_int(data.get("months_unpaid"), minimum=0, maximum=240,
+                                  message="请填写欠了几个月（0到240之间的整数）。")
+    except Invalid as invalid:
+        errors["months_unpaid"] = str(invalid)
     workers = _workers(data.get("workers_affected"), errors)
     work_start = _date(data.get("work_start"), "work_start", errors, today)
     still_working = _flag(data.get("still_working"))
@@ -143,11 +232,23 @@ def parse_lead(data: Mapping[str, Any], *, today: date) -> LeadInput:
     if not isinstance(wants, str) or wants not in WANTS:
         errors["wants"] = "请选择您需要的帮助。"
         wants = "legal_aid"
-    if data.get("consent") is not True and not (isinstance(data.get("consent"), str)
-                                                 and _flag(data.get("consent"))):
+    evidence = _choices(data, "evidence", EVIDENCE, errors, "请从列表中选择手里的证据。")
+    if "none" in evidence and len(evidence) > 1:
+        errors["evidence"] = "选了“都没有”，就不要再选其他证据。"
+    urgent = _choices(data, "urgent", URGENT, errors, "请从列表中选择。")
+    hometown = _text(data, "hometown", errors)
+    best_time = _choice(data, "best_time", BEST_TIMES, errors, "请选择方便接电话的时间。")
+    id_number = _id_number(data, errors)
+    site_name = _text(data, "site_name", errors)
+    site_address = _text(data, "site_address", errors)
+    if not _consented(data.get("consent")):
         errors["consent"] = "需要您同意我们使用这些信息来帮您讨薪。"
     if errors:
         raise LeadInvalid(errors)
     return LeadInput(name=name, phone=phone, employer_name=employer_name, amount_owed_fen=amount,
                      workers_affected=workers, work_start=work_start, work_end=work_end,
-                     description=description, wants=wants)
+                     description=description, wants=wants, employer_kind=employer_kind,
+                     employer_phone=employer_phone, subcontractor_name=subcontractor_name,
+                     trade=trade, months_unpaid=months_unpaid, evidence=evidence, urgent=urgent,
+                     hometown=hometown, best_time=best_time, id_number=id_number,
+                     site_name=site_name, site_address=site_address)
