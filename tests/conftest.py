@@ -91,7 +91,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 def app_config(database_url: str, instance: str, **overrides: Any) -> dict[str, Any]:
     return {"DATABASE_URL": database_url, "TESTING": True, "SECRET_KEY": "test-secret",
             "BASE_URL": BASE_URL, "INSTANCE_PATH": instance, "RATELIMIT_ENABLED": False,
-            **overrides}
+            "INTAKE_MIN_FILL_SECONDS": 0, **overrides}
 
 
 @pytest.fixture(scope="session")
@@ -197,6 +197,20 @@ def csrf_token(client: FlaskClient, url: str) -> str:
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
     assert match, f"no CSRF token on {url}"
     return match.group(1)
+
+
+def hidden_fields(client: FlaskClient, url: str) -> dict[str, str]:
+    """The hidden inputs of the form on a page (CSRF token, the report form's nonce and start)."""
+    page = client.get(url).get_data(as_text=True)
+    fields = dict(re.findall(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)"', page))
+    assert "csrf_token" in fields, f"no CSRF token on {url}"
+    return fields
+
+
+def report_form(client: FlaskClient, url: str, **overrides: Any) -> dict[str, Any]:
+    """A complete, valid report for the form at url, with its hidden fields."""
+    data = {**VALID_LEAD, **hidden_fields(client, url), **overrides}
+    return {key: value for key, value in data.items() if value is not None}
 
 
 def login(client: FlaskClient, username: str, password: str = PASSWORD) -> None:

@@ -20,7 +20,16 @@ class Defaults:
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
-    MAX_CONTENT_LENGTH = 64 * 1024 * 1024
+    # Six photos of 10 MB and a voice note; fields other than files stay small.
+    MAX_CONTENT_LENGTH = 80 * 1024 * 1024
+    MAX_FORM_MEMORY_SIZE = 200 * 1024
+    INTAKE_MIN_FILL_SECONDS = 3  # faster than this, a form was filled by a script
+    # Many phones share one carrier address, so per address the limit is loose; per board and
+    # per phone number it is tight. Only stored reports count against board and phone.
+    INTAKE_LIMIT_IP = "300 per hour"
+    INTAKE_LIMIT_BOARD = "120 per hour"
+    INTAKE_LIMIT_PHONE = "5 per hour"
+    LOOKUP_LIMIT = "10 per hour"  # guesses at a phone's last four digits
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
 

@@ -74,9 +74,12 @@ def test_openapi_documents_every_route_and_field(client, db) -> None:  # type: i
     assert {"/api/v1/leads", "/api/v1/leads/{code}", "/healthz"} <= set(document["paths"])
     schema = document["paths"]["/api/v1/leads"]["post"]["requestBody"]["content"][
         "application/json"]["schema"]
-    assert set(schema["properties"]) == {"board_token", "name", "phone", "employer_name",
-                                         "amount_owed", "workers_affected", "work_start",
-                                         "work_end", "description", "wants", "consent"}
+    assert {"board_token", "name", "phone", "employer_name", "amount_owed", "workers_affected",
+            "work_start", "work_end", "description", "wants", "consent", "evidence", "urgent",
+            "id_number", "id_consent", "trade", "months_unpaid"} <= set(schema["properties"])
+    multipart = document["paths"]["/api/v1/leads"]["post"]["requestBody"]["content"][
+        "multipart/form-data"]["schema"]
+    assert "photos" in multipart["allOf"][1]["properties"]
 
 
 def test_healthz_checks_the_database(client, db, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ import zxingcpp
 from PIL import Image
 from sqlalchemy import select
 
-from tests.conftest import COMPLETE_PROJECT, VALID_LEAD, csrf_token, login
+from tests.conftest import COMPLETE_PROJECT, csrf_token, login, report_form
 from wagechannel.boards.models import Board, BoardScan
 from wagechannel.intake.models import Lead
 
@@ -59,7 +59,7 @@ def test_revoke_and_reissue_keeps_old_qr_working(client, db, world) -> None:  # 
     # the old board's QR: a page that says it was replaced, with hotlines, and still a form
     worker = client.get(f"/s/{old.token}").get_data(as_text=True)
     assert "已经更换" in worker and "12348" in worker and world.project.name in worker
-    data = {**VALID_LEAD, "csrf_token": csrf_token(client, f"/s/{old.token}")}
+    data = report_form(client, f"/s/{old.token}")
     receipt = client.post(f"/s/{old.token}", data=data)
     assert receipt.status_code == 303
     lead = db.scalar(select(Lead).order_by(Lead.id.desc()))

@@ -2,13 +2,12 @@ import re
 
 from sqlalchemy import func, select
 
-from tests.conftest import VALID_LEAD, csrf_token
+from tests.conftest import VALID_LEAD, report_form
 from wagechannel.intake.models import Lead
 
 
 def post_report(client, token, **overrides):  # type: ignore[no-untyped-def]
-    data = {**VALID_LEAD, **overrides, "csrf_token": csrf_token(client, f"/s/{token}")}
-    return client.post(f"/s/{token}", data={k: v for k, v in data.items() if v is not None})
+    return client.post(f"/s/{token}", data=report_form(client, f"/s/{token}", **overrides))
 
 
 def test_form_names_the_site(client, world) -> None:  # type: ignore[no-untyped-def]

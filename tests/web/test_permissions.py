@@ -1,14 +1,14 @@
 """Who may open which staff page. A contractor never sees a lead or a worker."""
 import pytest
 
-from tests.conftest import VALID_LEAD, csrf_token, login
+from tests.conftest import csrf_token, login, report_form
 from wagechannel.accounts.models import AuditEvent
 from wagechannel.intake.models import Lead
 
 
 def report(client, world, board=None, **overrides):  # type: ignore[no-untyped-def]
     board = board or world.board
-    data = {**VALID_LEAD, **overrides, "csrf_token": csrf_token(client, f"/s/{board.token}")}
+    data = report_form(client, f"/s/{board.token}", **overrides)
     location = client.post(f"/s/{board.token}", data=data).headers["Location"]
     return location.split("/q/")[1][:8]
 

@@ -9,7 +9,11 @@ from sqlalchemy import text
 from wagechannel.boards.services import find_board
 from wagechannel.clock import local_today
 from wagechannel.extensions import db
+from wagechannel.intake.evidence import ProcessedFile
+from wagechannel.intake.limits import intake_limits
 from wagechannel.intake.openapi import openapi_document
+from wagechannel.intake.submission import read_post
+from wagechannel.places.models import Region
 from wagechannel.intake.services import (find_by_code, find_by_idempotency_key, public_status,
                                          route_after_commit, store_unique)
 from wagechannel.intake.validation import LeadInvalid, parse_lead
@@ -29,23 +33,36 @@ def _lead_body(lead: Any) -> dict[str, Any]:
 
 
 @bp.route("/api/v1/leads", methods=["POST"])
+@intake_limits
 def create_lead():  # type: ignore[no-untyped-def]
-    payload = request.get_json(silent=True)
-    if not isinstance(payload, dict):
-        return _invalid({"body": "请求体必须是JSON对象（Content-Type: application/json）。"})
+    """A report as JSON, or as multipart/form-data with photos and a voice note."""
+    files: list[ProcessedFile] = []
+    errors: dict[str, str] = {}
+    if request.mimetype == "multipart/form-data":
+        posted = read_post()
+        payload: Any = posted.values
+        files, errors = posted.files, dict(posted.file_errors)
+    else:
+        payload = request.get_json(silent=True)
+        if not isinstance(payload, dict):
+            return _invalid({"body": "请求体必须是JSON对象（Content-Type: application/json）。"})
     key = request.headers.get("Idempotency-Key")
     if key is not None and not (0 < len(key.strip()) <= MAX_IDEMPOTENCY_KEY):
         return _invalid({"Idempotency-Key": f"长度应为1到{MAX_IDEMPOTENCY_KEY}个字符。"})
-    key = key.strip() if key else None
+    key = f"api:{key.strip()}" if key else None
     if key:
         replay = find_by_idempotency_key(db.session, key)
         if replay is not None:
             return _created(replay, replayed=True)
-    errors: dict[str, str] = {}
     token = payload.get("board_token")
-    board = find_board(db.session, token) if isinstance(token, str) else None
-    if board is None:
+    board = find_board(db.session, token) if isinstance(token, str) and token else None
+    region_code = None
+    if board is None and token not in (None, ""):
         errors["board_token"] = "找不到这块告示牌，请检查编号。"
+    elif board is None:
+        region_code = payload.get("region_code")
+        if not isinstance(region_code, str) or db.session.get(Region, region_code) is None:
+            errors["region_code"] = "没有告示牌编号时，请给出工地所在区县的行政区划代码。"
     try:
         data = parse_lead(payload, today=local_today())
     except LeadInvalid as invalid:
@@ -53,7 +70,7 @@ def create_lead():  # type: ignore[no-untyped-def]
     if errors:
         return _invalid(errors)
     lead, created = store_unique(db.session, data, board=board, channel="api",
-                                 idempotency_key=key)
+                                 idempotency_key=key, files=files, region_code=region_code)
     lead_id = lead.id
     db.session.commit()  # stored first
     if created:

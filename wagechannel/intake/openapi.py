@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from wagechannel.intake.models import WANTS
+from wagechannel.intake.evidence import MAX_PHOTO_BYTES, MAX_PHOTOS, MAX_VOICE_BYTES
+from wagechannel.intake.models import (BEST_TIMES, EMPLOYER_KINDS, EVIDENCE, TRADES, URGENT,
+                                       WANTS)
 from wagechannel.intake.validation import LIMITS, MAX_WORKERS
 
 ERRORS = {
@@ -20,16 +22,37 @@ ERRORS = {
 def openapi_document(base_url: str) -> dict[str, Any]:
     lead_in = {
         "type": "object",
-        "required": ["board_token", "consent"],
+        "required": ["consent"],
+        "description": "board_token 和 region_code 至少给一个。",
         "properties": {
-            "board_token": {"type": "string", "maxLength": 10,
+            "board_token": {"type": ["string", "null"], "maxLength": 10,
                             "description": "告示牌上二维码的编号（Crockford base32）"},
+            "region_code": {"type": ["string", "null"], "pattern": "^[0-9]{6}$",
+                            "description": "没有告示牌时：工地所在区县的行政区划代码（GB/T 2260）"},
+            "site_name": {"type": ["string", "null"], "maxLength": LIMITS["site_name"]},
+            "site_address": {"type": ["string", "null"], "maxLength": LIMITS["site_address"]},
             "name": {"type": ["string", "null"], "maxLength": LIMITS["name"],
                      "description": "姓名；姓名和手机号至少填一个"},
             "phone": {"type": ["string", "null"], "pattern": "^1[3-9][0-9]{9}$",
                       "description": "大陆手机号码；可带 +86、空格或横线"},
             "employer_name": {"type": ["string", "null"], "maxLength": LIMITS["employer_name"],
                               "description": "欠薪的老板（班组长/包工头）或公司"},
+            "employer_kind": {"type": ["string", "null"], "enum": [*EMPLOYER_KINDS, None]},
+            "employer_phone": {"type": ["string", "null"], "description": "老板的电话（手机或座机）"},
+            "subcontractor_name": {"type": ["string", "null"],
+                                   "maxLength": LIMITS["subcontractor_name"]},
+            "trade": {"type": ["string", "null"], "enum": [*TRADES, None], "description": "工种"},
+            "months_unpaid": {"type": ["integer", "null"], "minimum": 0, "maximum": 240},
+            "amount_unknown": {"type": "boolean", "description": "金额说不清楚"},
+            "evidence": {"type": "array", "items": {"type": "string", "enum": list(EVIDENCE)},
+                         "description": "手里的证据；none 不能和其他同时选"},
+            "urgent": {"type": "array", "items": {"type": "string", "enum": list(URGENT)},
+                       "description": "紧急情况：conflict 冲突或威胁；no_money 没钱吃饭或回家"},
+            "hometown": {"type": ["string", "null"], "maxLength": LIMITS["hometown"]},
+            "best_time": {"type": ["string", "null"], "enum": [*BEST_TIMES, None]},
+            "id_number": {"type": ["string", "null"], "pattern": "^[0-9]{17}[0-9X]$",
+                          "description": "身份证号（GB 11643 校验位）；只在 id_consent 为 true 时接受"},
+            "id_consent": {"type": "boolean", "description": "单独同意提供身份证号（个人信息保护法第29条）"},
             "amount_owed": {"type": ["number", "string", "null"], "minimum": 0,
                             "description": "被欠工资（元，最多两位小数）；不清楚填 null"},
             "workers_affected": {"type": "integer", "minimum": 1, "maximum": MAX_WORKERS,
@@ -69,8 +92,17 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                 "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
                                 "schema": {"type": "string", "maxLength": 128},
                                 "description": "重复提交时返回第一次的结果"}],
-                "requestBody": {"required": True,
-                                "content": {"application/json": {"schema": lead_in}}},
+                "requestBody": {"required": True, "content": {
+                    "application/json": {"schema": lead_in},
+                    "multipart/form-data": {"schema": {
+                        "allOf": [lead_in, {"type": "object", "properties": {
+                            "photos": {"type": "array", "maxItems": MAX_PHOTOS,
+                                       "items": {"type": "string", "format": "binary"},
+                                       "description": f"证据照片，每张不超过{MAX_PHOTO_BYTES // 2**20}MB"},
+                            "voice": {"type": "string", "format": "binary",
+                                      "description": f"语音说明，不超过{MAX_VOICE_BYTES // 2**20}MB"},
+                        }}]}},
+                }},
                 "responses": {
                     "201": {"description": "已保存",
                             "content": {"application/json": {"schema": created}}},

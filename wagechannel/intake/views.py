@@ -1,21 +1,38 @@
-"""The worker's form behind the QR code, and the receipt / progress page."""
+"""The worker's form behind the QR code, the general form, and the receipt / progress page."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+from flask import (Blueprint, abort, current_app, redirect, render_template, request, session,
+                   url_for)
 from flask_wtf.csrf import CSRFError
 
+from wagechannel.boards.models import Board
 from wagechannel.boards.services import find_board, record_scan
 from wagechannel.clock import local_today
-from wagechannel.errors import MESSAGES
+from wagechannel.db import utcnow
+from wagechannel.errors import DomainError
 from wagechannel.extensions import db
-from wagechannel.intake.models import WANTS
-from wagechannel.intake.services import find_by_code, public_status, route_after_commit, store_lead
+from wagechannel.intake import models
+from wagechannel.intake.evidence import MAX_PHOTOS
+from wagechannel.intake.limits import address_limit, intake_limits, lookup_limit
+from wagechannel.intake.services import (CODE_LENGTH, add_message, find_by_code,
+                                         phone_suffix_matches, public_status, route_after_commit,
+                                         stash_uploads, stashed_counts, store_unique)
+from wagechannel.intake.submission import (fresh_form_fields, looks_like_a_bot, read_post,
+                                           restarted)
 from wagechannel.intake.validation import LeadInvalid, parse_lead
+from wagechannel.places.models import LEGAL_AID, Region
+from wagechannel.places.services import regions_for_choice, serving_organisation
+from wagechannel.tokens import random_code
 
 bp = Blueprint("intake", __name__)
+VERIFIED = "verified_leads"  # session key: report codes whose phone suffix was given
 
 
-def _board_notice(board) -> str | None:  # type: ignore[no-untyped-def]
+def _board_notice(board: Board) -> str | None:
     """Why this board is not the current one, in words for the worker."""
     if board.project.deleted_at is not None:
         return "这块告示牌所在的工地项目已经停用。您仍然可以在下面反映欠薪，我们会转给当地法律援助中心。"
@@ -25,12 +42,78 @@ def _board_notice(board) -> str | None:  # type: ignore[no-untyped-def]
     return None
 
 
-def _render_form(board, values, errors, status=200, notice=None):  # type: ignore[no-untyped-def]
-    project = board.project
-    return render_template("intake/form.html", board=board, project=project,
-                           show_project=project.deleted_at is None, values=values, errors=errors,
-                           wants=WANTS, notice=notice,
-                           board_notice=_board_notice(board)), status
+def form_context(values: dict[str, Any], errors: dict[str, str], *, board: Board | None,
+                 notice: str | None = None) -> dict[str, Any]:
+    """Everything the report form template needs (the worker's and the staff's)."""
+    project = board.project if board else None
+    stashed = stashed_counts(db.session, values["nonce"]) if values.get("nonce") else {}
+    return {"board": board, "project": project,
+            "show_project": project is not None and project.deleted_at is None,
+            "subcontractors": [s.name for s in project.subcontractors] if project else [],
+            "values": values, "errors": errors, "notice": notice,
+            "board_notice": _board_notice(board) if board else None,
+            "stashed": stashed, "max_photos": MAX_PHOTOS,
+            "regions": None if board else regions_for_choice(db.session),
+            "wants": models.WANTS, "trades": models.TRADES, "evidence": models.EVIDENCE,
+            "urgent": models.URGENT, "best_times": models.BEST_TIMES,
+            "employer_kinds": models.EMPLOYER_KINDS}
+
+
+def _blank_values() -> dict[str, Any]:
+    return {"workers_affected": "1", "wants": "legal_aid", "evidence": [], "urgent": [],
+            **fresh_form_fields()}
+
+
+def _fake_receipt():  # type: ignore[no-untyped-def]
+    """What a bot sees: a normal receipt for a report that was never stored."""
+    lead = SimpleNamespace(code=random_code(CODE_LENGTH), created_at=utcnow())
+    return render_template("intake/receipt.html", lead=lead, status="received",
+                           status_label="已收到，正在转交法律援助中心", new=True, centre=None,
+                           verified=False, has_phone=True)
+
+
+@dataclass(frozen=True)
+class Stored:
+    lead_id: int
+    code: str
+
+
+def handle_report(*, board: Board | None, template: str, channel: str,
+                  extra: dict[str, Any] | None = None, staff: Any = None,
+                  region_code: str | None = None, project: Any = None):  # type: ignore[no-untyped-def]
+    """POST of any report form: check, keep files, store once, commit, then route."""
+    stashed_photos = 0
+    nonce = request.form.get("nonce", "")
+    if nonce:
+        stashed_photos = stashed_counts(db.session, nonce).get("photo", 0)
+    posted = read_post(stashed_photos)
+    values = posted.values
+    if staff is None and looks_like_a_bot(values):
+        return _fake_receipt()
+    errors: dict[str, str] = {}
+    try:
+        data = parse_lead(values, today=local_today())
+    except LeadInvalid as invalid:
+        errors.update(invalid.errors)
+    errors.update(posted.file_errors)
+    if board is None and project is None and region_code is None:
+        region_code = values.get("region_code") or None
+        if region_code is None or db.session.get(Region, region_code) is None:
+            errors["region_code"] = "请选择工地所在的区县。"
+    if errors:
+        if posted.files:  # keep what was uploaded, so it need not be picked again
+            stash_uploads(db.session, posted.nonce, posted.files)
+            db.session.commit()
+        context = form_context(restarted(values), errors, board=board)
+        return render_template(template, **context, **(extra or {})), 422
+    lead, _created = store_unique(db.session, data, board=board, channel=channel,
+                                  idempotency_key=f"form:{posted.nonce}", files=posted.files,
+                                  upload_key=posted.nonce, region_code=region_code,
+                                  project=project, taken_by=staff)
+    lead_id, code = lead.id, lead.code
+    db.session.commit()  # stored first: nothing after this line can lose the report
+    route_after_commit(db.session, lead_id, today=local_today())
+    return Stored(lead_id, code)
 
 
 @bp.route("/s")
@@ -46,6 +129,7 @@ def board_lookup():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/s/<token>", methods=["GET", "POST"])
+@intake_limits
 def report(token: str):  # type: ignore[no-untyped-def]
     board = find_board(db.session, token)
     if board is None:
@@ -53,27 +137,42 @@ def report(token: str):  # type: ignore[no-untyped-def]
     if request.method == "GET":
         record_scan(db.session, board, local_today())
         db.session.commit()
-        return _render_form(board, {"workers_affected": "1", "wants": "legal_aid"}, {})
-    values = request.form.to_dict()
-    try:
-        data = parse_lead(values, today=local_today())
-    except LeadInvalid as invalid:
-        return _render_form(board, values, invalid.errors, status=422)
-    lead = store_lead(db.session, data, board=board, channel="qr")
-    lead_id, code = lead.id, lead.code
-    db.session.commit()  # stored first: nothing after this line can lose the report
-    route_after_commit(db.session, lead_id, today=local_today())
-    return redirect(url_for("intake.receipt", code=code, new=1), code=303)
+        return render_template("intake/form.html", **form_context(_blank_values(), {}, board=board))
+    result = handle_report(board=board, template="intake/form.html", channel="qr")
+    if not isinstance(result, Stored):
+        return result
+    return redirect(url_for("intake.receipt", code=result.code, new=1), code=303)
+
+
+@bp.route("/report", methods=["GET", "POST"])
+@intake_limits
+def general_report():  # type: ignore[no-untyped-def]
+    """The form without a board: the worker names the site and picks its county."""
+    if request.method == "GET":
+        return render_template("intake/form.html", **form_context(_blank_values(), {}, board=None))
+    result = handle_report(board=None, template="intake/form.html", channel="qr")
+    if not isinstance(result, Stored):
+        return result
+    return redirect(url_for("intake.receipt", code=result.code, new=1), code=303)
 
 
 @bp.app_errorhandler(CSRFError)
 def csrf_failed(error: CSRFError):  # type: ignore[no-untyped-def]
     """An expired or missing form token: show the worker's form again with everything kept."""
-    if request.endpoint == "intake.report" and request.view_args:
-        board = find_board(db.session, request.view_args.get("token", ""))
-        if board is not None:
-            return _render_form(board, request.form.to_dict(), {}, status=400,
-                                notice="页面停留时间太长了，您填的内容都还在，请再点一次“提交”。")
+    notice = "页面停留时间太长了，您填的内容都还在，请再点一次“提交”。"
+    if request.endpoint in ("intake.report", "intake.general_report"):
+        board = None
+        if request.endpoint == "intake.report":
+            board = find_board(db.session, (request.view_args or {}).get("token", ""))
+            if board is None:
+                return render_template("intake/unknown_board.html", token=""), 404
+        values = request.form.to_dict()
+        for name in ("evidence", "urgent"):
+            values[name] = request.form.getlist(name)
+        values.pop("csrf_token", None)
+        values = restarted(values if values.get("nonce") else {**values, **fresh_form_fields()})
+        return render_template("intake/form.html",
+                               **form_context(values, {}, board=board, notice=notice)), 400
     if request.path.startswith("/api/"):
         abort(400)
     return render_template("error.html", code=400,
@@ -92,13 +191,54 @@ def lookup():  # type: ignore[no-untyped-def]
     return render_template("intake/lookup.html", code="", error=None)
 
 
+def _receipt_page(lead: models.Lead, *, status_code: int = 200, error: str | None = None,
+                  reply_error: str | None = None, reply: str = ""):  # type: ignore[no-untyped-def]
+    status, label = public_status(lead)
+    centre = lead.legal_aid_org
+    if centre is None and lead.region_code:
+        centre = serving_organisation(db.session, lead.region_code, LEGAL_AID)
+    verified = lead.code in session.get(VERIFIED, [])
+    return render_template("intake/receipt.html", lead=lead, status=status, status_label=label,
+                           new=request.args.get("new") == "1", centre=centre,
+                           verified=verified, has_phone=bool(lead.phone),
+                           messages=lead.messages if verified else [], error=error,
+                           reply_error=reply_error, reply=reply), status_code
+
+
 @bp.route("/q/<code>")
 def receipt(code: str):  # type: ignore[no-untyped-def]
     lead = find_by_code(db.session, code)
     if lead is None:
         return render_template("intake/lookup.html", code=code[:16],
                                error="没有找到这个查询码，请检查后再输入。"), 404
-    status, label = public_status(lead)
-    return render_template("intake/receipt.html", lead=lead, status=status, status_label=label,
-                           new=request.args.get("new") == "1",
-                           centre=lead.legal_aid_org, messages=MESSAGES)
+    return _receipt_page(lead)
+
+
+@bp.route("/q/<code>/verify", methods=["POST"])
+@lookup_limit
+def verify(code: str):  # type: ignore[no-untyped-def]
+    lead = find_by_code(db.session, code)
+    if lead is None:
+        abort(404)
+    if not phone_suffix_matches(lead, request.form.get("digits", "")):
+        return _receipt_page(lead, status_code=422, error="后四位不对，请输入您留的手机号码的最后四位。")
+    session[VERIFIED] = [*session.get(VERIFIED, [])[-19:], lead.code]
+    return redirect(url_for("intake.receipt", code=lead.code), code=303)
+
+
+@bp.route("/q/<code>/reply", methods=["POST"])
+@address_limit
+def reply(code: str):  # type: ignore[no-untyped-def]
+    """The worker writes back, or adds what they forgot, after proving the phone suffix."""
+    lead = find_by_code(db.session, code)
+    if lead is None:
+        abort(404)
+    if lead.code not in session.get(VERIFIED, []):
+        return redirect(url_for("intake.receipt", code=lead.code), code=303)
+    body = request.form.get("body", "")
+    try:
+        add_message(db.session, lead, body, direction="from_worker")
+    except DomainError as error:
+        return _receipt_page(lead, status_code=422, reply_error=error.message, reply=body[:2000])
+    db.session.commit()
+    return redirect(url_for("intake.receipt", code=lead.code) + "#messages", code=303)

@@ -227,7 +227,7 @@ def _open_workbook(content: bytes) -> Any:
         raise ImportRefused("文件里的内容太多了，请分成几个文件上传。")
     try:
         return load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds (KeyError, XML errors...) for a bad file
+    except Exception:  # noqa: BLE001  openpyxl raises many kinds (KeyError, XML errors...) for a bad file
         raise ImportRefused(NOT_XLSX) from None
 
 
@@ -250,7 +250,7 @@ def read_sheet(content: bytes, *, for_admin: bool, contractor_name: str | None =
                               contractor_name=contractor_name)
         except ImportRefused:
             raise
-        except Exception:  # a sheet that opened but cannot be parsed
+        except Exception:  # noqa: BLE001  a sheet that opened but cannot be parsed
             raise ImportRefused("文件已损坏，读不出来。请在Excel里重新保存后再上传。") from None
     finally:
         workbook.close()
@@ -385,11 +385,13 @@ def check_workbook(session: Session, content: bytes, *,
                 RowProblem(row=row, field=name, column=label.rstrip("*＊ "),
                            letter=sheet.letters.get(name), message=message))
 
-    by_name = _contractors_by_name(session, (
-        text for row in sheet.rows
-        if (text := clean_text(row.cells.get(CONTRACTOR))) is not None)) if for_admin else {}
-    owners = {c.id for found in by_name.values() for c in found} if for_admin else \
-        {contractor.id} if contractor is not None else set()
+    if contractor is None:
+        by_name = _contractors_by_name(session, (
+            text for row in sheet.rows
+            if (text := clean_text(row.cells.get(CONTRACTOR))) is not None))
+        owners = {found.id for same_name in by_name.values() for found in same_name}
+    else:
+        by_name, owners = {}, {contractor.id}
     existing = _existing_projects(session, owners)
     first_seen: dict[tuple[str, str], int] = {}
 
@@ -398,9 +400,9 @@ def check_workbook(session: Session, content: bytes, *,
         owner = contractor
         if for_admin:
             owner = None
-            name = clean_text(row.cells.get(CONTRACTOR))
-            matches = by_name.get(name, []) if name else []
-            if name is None:
+            owner_name = clean_text(row.cells.get(CONTRACTOR))
+            matches = by_name.get(owner_name, []) if owner_name else []
+            if owner_name is None:
                 problems.append(problem(row.number, CONTRACTOR, "请填写施工总承包单位名称。"))
             elif not matches:
                 problems.append(problem(row.number, CONTRACTOR,
@@ -419,6 +421,9 @@ def check_workbook(session: Session, content: bytes, *,
                 if name in PROJECT_PHONE_FIELDS and isinstance(row.cells.get(name), int | float):
                     message += "（Excel把这个号码当成了数字，开头的0可能丢了。" \
                                "请把这一列设成“文本”格式后重新填写。）"
+                elif name == "region_code":  # the form's wording speaks of a drop-down list
+                    message = (f"没有“{values[name]}”这个区县代码" if values.get(name) else
+                               "请填写所在区县代码") + f"，代码见模板的“{HELP_SHEET}”表。"
                 problems.append(problem(row.number, name, message))
         key = _same_project_key(clean_text(values.get("name")), clean_text(values.get("address")))
         if key is not None:
@@ -486,15 +491,15 @@ EXAMPLE = {
 def _instructions(for_admin: bool) -> list[str]:
     lines = [
         f"1. 在“{DATA_SHEET}”表里，从第2行起每行填一个项目（工地）。第1行是列名，请不要改动。",
-        "2. 带 * 的列必须填写。其他列可以先空着，导入后再到网页上补充；"
-        "但告示牌要等内容全部填齐才能打印（《保障农民工工资支付条例》第三十四条）。",
+        ("2. 带 * 的列必须填写。其他列可以先空着，导入后再到网页上补充；"
+         "但告示牌要等内容全部填齐才能打印（《保障农民工工资支付条例》第三十四条）。"),
         "3. 所在区县代码：填6位数字，见本表下面的列表。",
         "4. 分包单位：每家写“名称，分包内容，电话”；一格里有多家时，每行一家（按 Alt+回车 换行），或者用“；”隔开。",
         f"5. 电话：{PHONE_HINT}。",
         "6. 最低工资标准：填数字，单位元；不填则用所在地区的标准。工资支付日：填1到31之间的数字。",
         f"7. 一次最多{MAX_ROWS}行，文件不超过{MAX_FILE_BYTES // 1024 // 1024}MB。",
-        "8. 上传后系统逐行检查。只要有一行有问题，就一个也不导入，并列出每个问题的行号、列名和原因；"
-        "您可以改好后重新上传，也可以选择只导入没有问题的行。",
+        ("8. 上传后系统逐行检查。只要有一行有问题，就一个也不导入，并列出每个问题的行号、列名和原因；"
+         "您可以改好后重新上传，也可以选择只导入没有问题的行。"),
         "9. 系统里已经有的项目（项目名称和地址都一样）不会重复导入。",
         "10. 导入后，每个项目自动生成一块告示牌（二维码），可以马上打印。",
         "11. 下面的填写示例只是参考，写在本表里不会被导入。",
@@ -542,12 +547,15 @@ def template_workbook(session: Session, *, for_admin: bool) -> bytes:
     row += 1
     help_sheet.cell(row=row, column=1, value="填写示例（只是参考，写在本表里不会被导入）").font = Font(bold=True)
     row += 1
+    regions = list(session.scalars(select(Region).order_by(Region.code)))
+    counties = [region.code for region in regions if region.level == "county"]
+    example_region = (counties or [region.code for region in regions] or ["440305"])[0]
     for index, column in enumerate(columns, start=1):
         head = help_sheet.cell(row=row, column=index, value=column.heading)
         head.font = Font(bold=True)
         head.fill = HEADER_FILL
         if column.field == "region_code":
-            value: str | None = "440305"
+            value: str | None = example_region
         elif column.field == CONTRACTOR:
             value = "深圳某某建设集团有限公司"
         else:
@@ -558,7 +566,6 @@ def template_workbook(session: Session, *, for_admin: bool) -> bytes:
         example.number_format = "@"
     row += 3
 
-    regions = list(session.scalars(select(Region).order_by(Region.code)))
     help_sheet.cell(row=row, column=1, value="行政区划代码（填在“所在区县代码”列）").font = Font(bold=True)
     row += 1
     for col, text in ((1, "代码"), (2, "名称")):
