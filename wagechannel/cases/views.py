@@ -1,14 +1,17 @@
 """The legal-aid queue and a case's page."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from wagechannel.accounts.permissions import roles_required
 from wagechannel.accounts.services import record
 from wagechannel.cases.models import Case
 from wagechannel.cases.services import can_view_case, sees_personal_data, visible_cases
+from wagechannel.errors import DomainError
 from wagechannel.extensions import db
+from wagechannel.intake import models
+from wagechannel.intake.services import add_message
 
 bp = Blueprint("cases", __name__)
 CASE_ROLES = ("legal_aid_staff", "lawyer", "bureau_liaison")
@@ -33,4 +36,51 @@ def detail(case_id: int):  # type: ignore[no-untyped-def]
                object_id=case.id, ip=request.remote_addr,
                leads=[lead.id for lead in case.leads])
         db.session.commit()
-    return render_template("cases/detail.html", case=case, full=full)
+    return render_template("cases/detail.html", case=case, full=full, labels=LABELS,
+                           message_error=None, message="")
+
+
+LABELS = {"trade": models.TRADES, "evidence": models.EVIDENCE, "urgent": models.URGENT,
+          "best_time": models.BEST_TIMES, "employer_kind": models.EMPLOYER_KINDS}
+
+
+@bp.route("/cases/<int:case_id>/leads/<int:lead_id>/messages", methods=["POST"])
+@roles_required("legal_aid_staff", "lawyer")
+def send_message(case_id: int, lead_id: int):  # type: ignore[no-untyped-def]
+    """A message to the worker, shown at /q/<code> once they give their phone's last digits."""
+    case = db.session.get(Case, case_id)
+    if case is None or not can_view_case(current_user, case) or not sees_personal_data(current_user):
+        abort(404)
+    lead = next((lead for lead in case.leads if lead.id == lead_id), None)
+    if lead is None:
+        abort(404)
+    body = request.form.get("body", "")
+    try:
+        add_message(db.session, lead, body, direction="to_worker", author=current_user)
+    except DomainError as error:
+        return render_template("cases/detail.html", case=case, full=True, labels=LABELS,
+                               message_error=error.message, message=body[:2000],
+                               message_lead=lead.id), 422
+    record(db.session, "message_to_worker", actor=current_user, object_type="lead",
+           object_id=lead.id, ip=request.remote_addr)
+    db.session.commit()
+    flash("留言已发送。工人用查询码和手机后四位可以看到。", "info")
+    return redirect(url_for("cases.detail", case_id=case.id) + f"#lead-{lead.id}", code=303)
+
+
+@bp.route("/evidence/<int:file_id>")
+@roles_required("legal_aid_staff", "lawyer")
+def evidence(file_id: int):  # type: ignore[no-untyped-def]
+    """A photo or voice note of a lead, for the staff and lawyer of its case; every view logged."""
+    item = db.session.get(models.EvidenceFile, file_id)
+    lead = item.lead if item is not None else None
+    if lead is None or lead.case is None or not can_view_case(current_user, lead.case) \
+            or not sees_personal_data(current_user):
+        abort(404)
+    record(db.session, "view_evidence", actor=current_user, object_type="evidence_file",
+           object_id=item.id, ip=request.remote_addr, lead=lead.id)
+    db.session.commit()
+    response = Response(item.data, mimetype=item.content_type)
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

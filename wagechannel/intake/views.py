@@ -5,9 +5,13 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
-from flask import (Blueprint, abort, current_app, redirect, render_template, request, session,
+from flask import (Blueprint, abort, flash, redirect, render_template, request, session,
                    url_for)
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+
+from wagechannel.accounts.permissions import roles_required
+from wagechannel.accounts.services import record
 
 from wagechannel.boards.models import Board
 from wagechannel.boards.services import find_board, record_scan
@@ -25,7 +29,8 @@ from wagechannel.intake.submission import (fresh_form_fields, looks_like_a_bot, 
                                            restarted)
 from wagechannel.intake.validation import LeadInvalid, parse_lead
 from wagechannel.places.models import LEGAL_AID, Region
-from wagechannel.places.services import regions_for_choice, serving_organisation
+from wagechannel.places.services import (regions_for_choice, serving_organisation,
+                                         visible_projects)
 from wagechannel.tokens import random_code
 
 bp = Blueprint("intake", __name__)
@@ -98,8 +103,10 @@ def handle_report(*, board: Board | None, template: str, channel: str,
     errors.update(posted.file_errors)
     if board is None and project is None and region_code is None:
         region_code = values.get("region_code") or None
+        if staff is not None and region_code is None:
+            errors["region_code"] = "请选择项目，或选择工地所在的区县。"
         if region_code is None or db.session.get(Region, region_code) is None:
-            errors["region_code"] = "请选择工地所在的区县。"
+            errors.setdefault("region_code", "请选择工地所在的区县。")
     if errors:
         if posted.files:  # keep what was uploaded, so it need not be picked again
             stash_uploads(db.session, posted.nonce, posted.files)
@@ -242,3 +249,46 @@ def reply(code: str):  # type: ignore[no-untyped-def]
         return _receipt_page(lead, status_code=422, reply_error=error.message, reply=body[:2000])
     db.session.commit()
     return redirect(url_for("intake.receipt", code=lead.code) + "#messages", code=303)
+
+
+STAFF_CHANNELS = {key: label for key, label in models.CHANNELS.items()
+                  if key in ("hotline_12348", "hotline_12333", "walk_in")}
+
+
+@bp.route("/intake/new", methods=["GET", "POST"])
+@roles_required("legal_aid_staff")
+def staff_report():  # type: ignore[no-untyped-def]
+    """A report taken on the 12348 or 12333 hotline or at the desk, through the same checks."""
+    projects = list(db.session.scalars(visible_projects(current_user)))
+    extra = {"channels": STAFF_CHANNELS, "projects": projects}
+    if request.method == "GET":
+        values = {**_blank_values(), "channel": "hotline_12348"}
+        return render_template("intake/staff_form.html",
+                               **form_context(values, {}, board=None), **extra)
+    channel = request.form.get("channel", "")
+    project = None
+    raw_project = request.form.get("project_id", "")
+    if raw_project:
+        project = next((p for p in projects if str(p.id) == raw_project), None)
+    problems: dict[str, str] = {}
+    if channel not in STAFF_CHANNELS:
+        problems["channel"] = "请选择来源渠道。"
+    if raw_project and project is None:
+        problems["project_id"] = "请从列表中选择项目。"
+    if problems:
+        values = read_post().values
+        return render_template("intake/staff_form.html",
+                               **form_context(restarted(values), problems, board=None),
+                               **extra), 422
+    result = handle_report(board=None, template="intake/staff_form.html", channel=channel,
+                           extra=extra, staff=current_user, project=project)
+    if not isinstance(result, Stored):
+        return result
+    record(db.session, "staff_intake", actor=current_user, object_type="lead",
+           object_id=result.lead_id, ip=request.remote_addr, channel=channel)
+    db.session.commit()
+    lead = db.session.get(models.Lead, result.lead_id)
+    flash(f"已登记，查询码 {result.code}（请告诉当事人）。", "info")
+    if lead is not None and lead.case_id is not None and lead.legal_aid_org_id == current_user.organisation_id:
+        return redirect(url_for("cases.detail", case_id=lead.case_id), code=303)
+    return redirect(url_for("cases.queue"), code=303)
