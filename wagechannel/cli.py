@@ -209,6 +209,34 @@ def leads_route() -> None:
         sys.exit(1)
 
 
+@main.group(help="个人信息加密密钥")
+def keys() -> None:
+    pass
+
+
+@keys.command("rotate", help="换用新密钥并重新加密全部手机号和身份证号")
+@click.option("--new-key/--no-new-key", default=None,
+              help="在实例目录的密钥文件里生成新密钥（默认：密钥来自实例目录时生成）")
+def keys_rotate(new_key: bool | None) -> None:
+    from wagechannel import crypto
+    from wagechannel.extensions import db as database
+
+    app = _app()
+    from_instance = not app.config.get("DATA_KEYS")
+    if new_key is None:
+        new_key = from_instance
+    if new_key and not from_instance:
+        raise click.ClickException("密钥来自 WAGECHANNEL_DATA_KEYS：请把新密钥放在最前面后再运行本命令。")
+    if new_key:
+        crypto.add_instance_key(app.instance_path)
+        app = _app()  # the new key first
+    with app.app_context():
+        keyring = crypto.keyring()
+        with database.engine.begin() as connection:
+            count = crypto.rotate_all(connection, keyring)
+    click.echo(f"已用最新密钥重新加密 {count} 个值。旧密钥仍可保留一段时间用于解密备份。")
+
+
 @main.command(help="启动定时任务进程（每个部署只运行一个）")
 def scheduler() -> None:
     import logging

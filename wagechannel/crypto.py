@@ -120,3 +120,34 @@ class EncryptedString(TypeDecorator[str]):
             return keyring().decrypt(value)
         except InvalidToken as error:
             raise KeysMissing("a stored value does not decrypt with the configured keys") from error
+
+
+def rotate_all(connection: Any, keys: Keyring, batch: int = 500) -> int:
+    """Re-encrypt every encrypted column with the newest key; returns the values rewritten.
+
+    Works on raw column values (no decryption into Python objects of the app), in batches.
+    """
+    from sqlalchemy import column, select, table, update
+
+    rewritten = 0
+    for table_name, columns in ENCRYPTED_COLUMNS.items():
+        for column_name in columns:
+            source = table(table_name, column("id"), column(column_name))
+            last_id = 0
+            while True:
+                rows = connection.execute(
+                    select(source.c.id, source.c[column_name])
+                    .where(source.c.id > last_id, source.c[column_name].is_not(None))
+                    .order_by(source.c.id).limit(batch)).all()
+                if not rows:
+                    break
+                for row_id, token in rows:
+                    connection.execute(update(source).where(source.c.id == row_id)
+                                       .values({column_name: keys.rotate(token)}))
+                    rewritten += 1
+                last_id = rows[-1][0]
+    return rewritten
+
+
+# Every column stored with EncryptedString; `wagechannel keys rotate` rewrites them all.
+ENCRYPTED_COLUMNS = {"lead": ("phone", "id_number")}

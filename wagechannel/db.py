@@ -126,7 +126,8 @@ class Database:
 
     def unbind(self) -> None:
         self.session.remove()
-        self.session_factory.configure(bind=None, join_transaction_mode="conservative_savepoint")
+        self.session_factory.kw.pop("join_transaction_mode", None)
+        self.session_factory.configure(bind=None)
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:

@@ -27,9 +27,31 @@ def route_pending(app: Flask) -> tuple[int, int]:
         return len(ids), routed
 
 
+STASH_HOURS = 24
+
+
+def purge_stashed_uploads(app: Flask) -> int:
+    """Files from forms never submitted again are deleted after a day (collect the minimum)."""
+    from datetime import timedelta
+
+    from sqlalchemy import delete
+
+    from wagechannel.db import utcnow
+    from wagechannel.intake.models import EvidenceFile
+
+    with app.app_context():
+        with db.unit_of_work() as session:
+            result = session.execute(delete(EvidenceFile).where(
+                EvidenceFile.lead_id.is_(None),
+                EvidenceFile.created_at < utcnow() - timedelta(hours=STASH_HOURS)))
+            return int(result.rowcount or 0)
+
+
 def build_scheduler(app: Flask) -> BlockingScheduler:
     scheduler = BlockingScheduler(timezone=CHINA)
     scheduler.add_job(route_pending, "interval", seconds=ROUTE_INTERVAL_SECONDS, args=[app],
                       id="route_pending", coalesce=True, max_instances=1,
                       misfire_grace_time=ROUTE_INTERVAL_SECONDS)
+    scheduler.add_job(purge_stashed_uploads, "interval", hours=1, args=[app],
+                      id="purge_stashed_uploads", coalesce=True, max_instances=1)
     return scheduler
