@@ -309,3 +309,47 @@ def test_keys_rotate_reencrypts(tmp_path, monkeypatch) -> None:  # type: ignore[
     assert len(keys) == 2 and after != before
     assert Fernet(keys[0].encode()).decrypt(after.encode()) == b"13800138001"
     assert BASE_URL
+
+
+def test_a_routing_failure_still_gives_a_receipt_and_is_retried(client, db, world, app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from wagechannel.scheduler import route_pending
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("routing service down")
+
+    monkeypatch.setattr("wagechannel.intake.services.open_case", broken)
+    url = f"/s/{world.board.token}"
+    response = client.post(url, data=report_form(client, url))
+    assert response.status_code == 303
+    receipt = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "已收到" in receipt
+    lead = last_lead(db)
+    assert lead.status == "received" and lead.routing_error == "routing service down"
+    monkeypatch.undo()
+    assert route_pending(app) == (1, 1)
+    db.expire_all()
+    assert last_lead(db).status == "routed" and last_lead(db).case is not None
+
+
+def test_rate_limits_can_live_in_redis(database_url, tmp_path, db, world) -> None:  # type: ignore[no-untyped-def]
+    import uuid
+
+    import redis
+
+    from wagechannel.extensions import limiter
+    try:
+        redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=1).ping()
+    except redis.ConnectionError:
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    app = create_app(app_config(database_url, str(tmp_path), RATELIMIT_ENABLED=True,
+                                RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/0",
+                                RATELIMIT_KEY_PREFIX=f"wc-test-{uuid.uuid4().hex}",
+                                INTAKE_LIMIT_PHONE="1 per hour"))
+    try:
+        client = app.test_client()
+        url = f"/s/{world.board.token}"
+        assert client.post(url, data=report_form(client, url)).status_code == 303
+        assert client.post(url, data=report_form(client, url)).status_code == 429
+    finally:
+        limiter.reset()
+        limiter.enabled = False
