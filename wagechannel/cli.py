@@ -201,9 +201,11 @@ def leads() -> None:
 
 @leads.command("route", help="把尚未转交的线索转交给管辖机构（失败的会留待下次）")
 def leads_route() -> None:
+    from datetime import timedelta
+
     from wagechannel.scheduler import route_pending
 
-    waiting, routed = route_pending(_app())
+    waiting, routed = route_pending(_app(), min_age=timedelta(0))
     click.echo(f"待转交 {waiting} 条，已转交 {routed} 条。")
     if routed < waiting:
         sys.exit(1)

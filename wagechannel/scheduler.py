@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
@@ -13,13 +14,15 @@ log = logging.getLogger(__name__)
 ROUTE_INTERVAL_SECONDS = 60
 
 
-def route_pending(app: Flask) -> tuple[int, int]:
-    """Route every lead still waiting (its first routing failed); returns (waiting, routed)."""
-    from wagechannel.intake.services import route_after_commit, unrouted_lead_ids
+def route_pending(app: Flask, min_age: timedelta | None = None) -> tuple[int, int]:
+    """Route every lead still waiting (its first routing failed); returns (waiting, routed).
+
+    The job leaves leads younger than RETRY_AFTER to the request that stored them."""
+    from wagechannel.intake.services import RETRY_AFTER, route_after_commit, unrouted_lead_ids
 
     with app.app_context():
         session = db.session
-        ids = unrouted_lead_ids(session)
+        ids = unrouted_lead_ids(session, min_age=RETRY_AFTER if min_age is None else min_age)
         session.rollback()
         routed = sum(route_after_commit(session, lead_id, today=local_today()) for lead_id in ids)
         if ids:
@@ -32,8 +35,6 @@ STASH_HOURS = 24
 
 def purge_stashed_uploads(app: Flask) -> int:
     """Files from forms never submitted again are deleted after a day (collect the minimum)."""
-    from datetime import timedelta
-
     from sqlalchemy import delete
 
     from wagechannel.db import utcnow

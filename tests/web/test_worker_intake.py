@@ -326,7 +326,9 @@ def test_a_routing_failure_still_gives_a_receipt_and_is_retried(client, db, worl
     lead = last_lead(db)
     assert lead.status == "received" and lead.routing_error == "routing service down"
     monkeypatch.undo()
-    assert route_pending(app) == (1, 1)
+    assert route_pending(app) == (0, 0)  # the job leaves young leads to their own request
+    from datetime import timedelta
+    assert route_pending(app, min_age=timedelta(0)) == (1, 1)
     db.expire_all()
     assert last_lead(db).status == "routed" and last_lead(db).case is not None
 

@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import Select, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from wagechannel.boards.content import BoardContent, Item
 
@@ -20,7 +20,8 @@ from wagechannel.errors import DomainError
 from wagechannel.money import yuan_text
 from wagechannel.clock import CHINA
 from wagechannel.places.models import BUREAU, LEGAL_AID, Organisation, Project
-from wagechannel.places.services import in_regions, minimum_wage, serving_organisation
+from wagechannel.places.services import (in_regions, minimum_wage, serving_organisation,
+                                         serving_organisations)
 from wagechannel.tokens import is_code, normalise, random_code
 
 TOKEN_LENGTH = 10  # 50 random bits: unguessable, short enough to type from the board
@@ -48,7 +49,9 @@ def find_board(session: Session, token: str) -> Board | None:
     token = normalise(token)
     if not is_code(token, TOKEN_LENGTH):
         return None
-    return session.scalar(select(Board).where(Board.token == token))
+    # The project comes along: every caller shows or routes by it.
+    return session.scalar(select(Board).options(joinedload(Board.project))
+                          .where(Board.token == token))
 
 
 def render_board_png(session: Session, board: Board, *, base_url: str,
@@ -85,8 +88,8 @@ class ProjectChannels:
 
 def project_channels(session: Session, project: Project) -> ProjectChannels:
     monthly, hourly = minimum_wage(session, project)
-    return ProjectChannels(centre=serving_organisation(session, project.region_code, LEGAL_AID),
-                           bureau=serving_organisation(session, project.region_code, BUREAU),
+    offices = serving_organisations(session, project.region_code)
+    return ProjectChannels(centre=offices.get(LEGAL_AID), bureau=offices.get(BUREAU),
                            monthly_wage_fen=monthly, hourly_wage_fen=hourly)
 
 

@@ -64,16 +64,15 @@ def open_case(session: Session, lead: Lead, *, legal_aid_org: Organisation,
               bureau_org: Organisation | None, today: date) -> Case:
     """A priority case for one lead, in the centre's queue (green channel: no hardship check)."""
     score, reasons = priority_for(lead, today)
-    case = Case(legal_aid_org_id=legal_aid_org.id,
+    # The number carries the lead's receipt code: unique, and known before the insert.
+    case = Case(number=f"WC{today.year}-{lead.code}", legal_aid_org_id=legal_aid_org.id,
                 bureau_org_id=bureau_org.id if bureau_org else None,
                 project_id=lead.project_id, region_code=lead.region_code, status="pending",
                 priority=score, priority_reasons=reasons)
+    case.claimants.append(Claimant(lead_id=lead.id, name=lead.name,
+                                   amount_owed_fen=lead.amount_owed_fen))
+    lead.case = case
     session.add(case)
-    session.flush()
-    case.number = f"WC{today.year}-{case.id:06d}"
-    session.add(Claimant(case_id=case.id, lead_id=lead.id, name=lead.name,
-                         amount_owed_fen=lead.amount_owed_fen))
-    lead.case_id = case.id
     session.flush()
     return case
 

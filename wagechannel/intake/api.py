@@ -74,7 +74,7 @@ def create_lead():  # type: ignore[no-untyped-def]
     lead_id = lead.id
     db.session.commit()  # stored first
     if created:
-        route_after_commit(db.session, lead_id, today=local_today())
+        route_after_commit(db.session, lead_id, today=local_today(), stored=lead)
     return _created(lead, replayed=not created)
 
 

@@ -5,7 +5,7 @@ import hmac
 import logging
 from collections.abc import Sequence
 from typing import Any
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -24,7 +24,7 @@ from wagechannel.intake.validation import LeadInput
 from wagechannel.places.models import Project
 from wagechannel.validation import clean_text
 from wagechannel.places.models import BUREAU, LEGAL_AID
-from wagechannel.places.services import serving_organisation
+from wagechannel.places.services import serving_organisations
 from wagechannel.tokens import is_code, normalise, random_code
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ def store_lead(session: Session, data: LeadInput, *, board: Board | None, channe
     project = board.project if board else project
     now = now or utcnow()
     keys = keyring()
-    lead = Lead(code=_new_code(session), channel=channel,
+    lead = Lead(code=random_code(CODE_LENGTH), channel=channel,
                 board_id=board.id if board else None,
                 project_id=project.id if project else None,
                 region_code=project.region_code if project else region_code,
@@ -138,23 +138,16 @@ def find_by_code(session: Session, code: str) -> Lead | None:
     return session.scalar(select(Lead).where(Lead.code == code))
 
 
-def _new_code(session: Session) -> str:
-    while True:
-        code = random_code(CODE_LENGTH)
-        if session.scalar(select(Lead.id).where(Lead.code == code)) is None:
-            return code
-
-
 def route_lead(session: Session, lead: Lead, *, today: date) -> Case:
     """Send a stored lead to the legal-aid centre and bureau serving its site; open its case."""
     if lead.case_id is not None:
         return session.get_one(Case, lead.case_id)
     if lead.region_code is None:
         raise RoutingFailed("没有项目所在地，无法确定管辖机构")
-    centre = serving_organisation(session, lead.region_code, LEGAL_AID)
+    offices = serving_organisations(session, lead.region_code)
+    centre, bureau = offices.get(LEGAL_AID), offices.get(BUREAU)
     if centre is None:
         raise RoutingFailed(f"行政区划 {lead.region_code} 没有对应的法律援助中心")
-    bureau = serving_organisation(session, lead.region_code, BUREAU)
     lead.legal_aid_org_id = centre.id
     lead.bureau_org_id = bureau.id if bureau else None
     case = open_case(session, lead, legal_aid_org=centre, bureau_org=bureau, today=today)
@@ -164,7 +157,8 @@ def route_lead(session: Session, lead: Lead, *, today: date) -> Case:
     return case
 
 
-def route_after_commit(session: Session, lead_id: int, *, today: date) -> bool:
+def route_after_commit(session: Session, lead_id: int, *, today: date,
+                       stored: Lead | None = None) -> bool:
     """Route a lead that is already committed; on failure record why and leave it received.
 
     Commits its own work. The lead itself is never at risk here: it was
@@ -172,9 +166,11 @@ def route_after_commit(session: Session, lead_id: int, *, today: date) -> bool:
     `wagechannel leads route`.
     """
     try:
-        # SKIP LOCKED (PostgreSQL): a lead another process is routing right now is left to it.
-        lead = session.scalar(select(Lead).where(Lead.id == lead_id, Lead.status == LEAD_RECEIVED)
-                              .with_for_update(skip_locked=True))
+        # A lead this request just stored is routed as it is: the scheduler leaves young leads
+        # alone. Otherwise SKIP LOCKED (PostgreSQL): a lead another process holds is left to it.
+        lead = stored if stored is not None and stored.id == lead_id else session.scalar(
+            select(Lead).where(Lead.id == lead_id, Lead.status == LEAD_RECEIVED)
+            .with_for_update(skip_locked=True))
         if lead is None:
             session.rollback()
             return False
@@ -186,7 +182,8 @@ def route_after_commit(session: Session, lead_id: int, *, today: date) -> bool:
         log.warning("routing lead %s failed: %s", lead_id, error)
         try:
             lead = session.get_one(Lead, lead_id)
-            lead.routing_error = str(error)[:256]
+            if lead.status == LEAD_RECEIVED:  # another process may have routed it meanwhile
+                lead.routing_error = str(error)[:256]
             session.commit()
         except Exception:
             session.rollback()
@@ -194,8 +191,13 @@ def route_after_commit(session: Session, lead_id: int, *, today: date) -> bool:
         return False
 
 
-def unrouted_lead_ids(session: Session) -> list[int]:
-    return list(session.scalars(select(Lead.id).where(Lead.status == LEAD_RECEIVED)
+RETRY_AFTER = timedelta(minutes=2)  # younger leads are still being routed by their request
+
+
+def unrouted_lead_ids(session: Session, *, min_age: timedelta = RETRY_AFTER) -> list[int]:
+    cutoff = utcnow() - min_age
+    return list(session.scalars(select(Lead.id).where(Lead.status == LEAD_RECEIVED,
+                                                      Lead.created_at < cutoff)
                                 .order_by(Lead.id)))
 
 
@@ -210,20 +212,20 @@ def public_status(lead: Lead) -> tuple[str, str]:
 
 def store_unique(session: Session, data: LeadInput, *, board: Board | None, channel: str,
                  idempotency_key: str | None, **details: Any) -> tuple[Lead, bool]:
-    """Store a lead once per idempotency key; a repeat (even a concurrent one) gets the first."""
-    if idempotency_key:
-        existing = find_by_idempotency_key(session, idempotency_key)
-        if existing is not None:
-            return existing, False
-    try:
-        with session.begin_nested():
+    """Store a lead once per idempotency key; a repeat (even a concurrent one) gets the first.
+
+    No lookup first: the insert itself finds a repeat (the key is unique), and a clash of
+    random receipt codes (40 bits) is simply tried again.
+    """
+    for _attempt in range(3):
+        try:
             lead = store_lead(session, data, board=board, channel=channel,
                               idempotency_key=idempotency_key, **details)
-    except IntegrityError:
-        if not idempotency_key:
-            raise
-        existing = find_by_idempotency_key(session, idempotency_key)
-        if existing is None:
-            raise
-        return existing, False
-    return lead, True
+            return lead, True
+        except IntegrityError:
+            session.rollback()
+            if idempotency_key:
+                existing = find_by_idempotency_key(session, idempotency_key)
+                if existing is not None:
+                    return existing, False
+    raise RuntimeError("could not store the lead: receipt codes clashed three times")

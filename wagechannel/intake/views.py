@@ -119,7 +119,7 @@ def handle_report(*, board: Board | None, template: str, channel: str,
                                   project=project, taken_by=staff)
     lead_id, code = lead.id, lead.code
     db.session.commit()  # stored first: nothing after this line can lose the report
-    route_after_commit(db.session, lead_id, today=local_today())
+    route_after_commit(db.session, lead_id, today=local_today(), stored=lead)
     return Stored(lead_id, code)
 
 

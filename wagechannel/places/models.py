@@ -71,7 +71,7 @@ class Organisation(Base):
     name: Mapped[str] = mapped_column(String(128))
     address: Mapped[str | None] = mapped_column(String(256))
     phone: Mapped[str | None] = mapped_column(String(64))
-    regions: Mapped[list[Region]] = relationship(secondary=organisation_region, lazy="selectin")
+    regions: Mapped[list[Region]] = relationship(secondary=organisation_region)
 
     @property
     def kind_label(self) -> str:

@@ -46,18 +46,27 @@ def create_organisation(session: Session, *, kind: str, name: str, region_codes:
     return organisation
 
 
-def serving_organisation(session: Session, region_code: str, kind: str) -> Organisation | None:
-    """The office of `kind` serving a region: the most specific one (county, then city, province)."""
+def serving_organisations(session: Session, region_code: str) -> dict[str, Organisation]:
+    """For each kind of office, the one serving a region: the most specific (county, then city,
+    then province); one query for all kinds."""
     ancestry = region_ancestry(region_code)
     rows = session.execute(
         select(Organisation, organisation_region.c.region_code)
         .join(organisation_region, organisation_region.c.organisation_id == Organisation.id)
-        .where(Organisation.kind == kind, organisation_region.c.region_code.in_(ancestry))
+        .where(organisation_region.c.region_code.in_(ancestry))
         .order_by(Organisation.id)
     ).all()
-    if not rows:
-        return None
-    return min(rows, key=lambda row: ancestry.index(row[1]))[0]
+    best: dict[str, tuple[int, Organisation]] = {}
+    for organisation, code in rows:
+        rank = ancestry.index(code)
+        if organisation.kind not in best or rank < best[organisation.kind][0]:
+            best[organisation.kind] = (rank, organisation)
+    return {kind: organisation for kind, (_rank, organisation) in best.items()}
+
+
+def serving_organisation(session: Session, region_code: str, kind: str) -> Organisation | None:
+    """The office of `kind` serving a region (see serving_organisations)."""
+    return serving_organisations(session, region_code).get(kind)
 
 
 def in_regions(column: Any, region_codes: list[str]) -> ColumnElement[bool]:
