@@ -3,6 +3,10 @@
 The server gets its own instance folder and database: a fresh SQLite file, or, when
 WAGECHANNEL_TEST_DATABASE_URL names a PostgreSQL server, a fresh database on that server
 created for the module and dropped afterwards. Only loopback addresses are used.
+
+`live_server` accepts forms however fast they are sent back (INTAKE_MIN_FILL_SECONDS=0), so
+browser tests do not depend on timing. `strict_server` is a second process on the same
+instance folder and database with the default minimum fill time, for the bot checks.
 """
 from __future__ import annotations
 
@@ -16,8 +20,9 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +47,11 @@ class Server:
     instance: Path
     log: Path
     boards: list[dict[str, Any]]
+    env: dict[str, str] = field(default_factory=dict)  # the server's environment, for the CLI
+
+    def board_url(self, board: dict[str, Any]) -> str:
+        """A board's form on this server (board["url"] names the server that listed it)."""
+        return f"{self.url}/s/{board['token']}"
 
     def log_tail(self, lines: int = 40) -> str:
         try:
@@ -65,13 +75,15 @@ def wagechannel_command() -> list[str]:
     return [found] if found else [sys.executable, "-m", "wagechannel.cli"]
 
 
-def server_environment(instance: Path, base_url: str, database_url: str) -> dict[str, str]:
+def server_environment(instance: Path, base_url: str, database_url: str,
+                       extra: Mapping[str, str] | None = None) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items()
            if not key.startswith("WAGECHANNEL_") or key == "WAGECHANNEL_FONT"}
     env.update({"WAGECHANNEL_INSTANCE_PATH": str(instance),
                 "WAGECHANNEL_BASE_URL": base_url,
                 "WAGECHANNEL_DATABASE_URL": database_url,
                 "PYTHONUNBUFFERED": "1"})
+    env.update(extra or {})
     return env
 
 
@@ -113,15 +125,14 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
             process.wait(timeout=10)
 
 
-@pytest.fixture(scope="module")
-def live_server(server_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """`wagechannel serve --demo` on a free loopback port, healthy before the tests start."""
-    work = tmp_path_factory.mktemp("live-server")
-    instance = work / "instance"
+@contextmanager
+def running_server(work: Path, instance: Path, database_url: str,
+                   extra_env: Mapping[str, str] | None = None) -> Iterator[Server]:
+    """`wagechannel serve --demo` on a free loopback port, healthy before it is yielded."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    env = server_environment(instance, base_url, server_database)
-    log = work / "server.log"
+    env = server_environment(instance, base_url, database_url, extra_env)
+    log = work / f"server-{port}.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
             [*wagechannel_command(), "serve", "--host", "127.0.0.1", "--port", str(port), "--demo"],
@@ -137,13 +148,32 @@ def live_server(server_database: str, tmp_path_factory: pytest.TempPathFactory) 
                             f"{log.read_text(errors='replace')[-4000:]}")
             time.sleep(0.1)
         listed = subprocess.run([*wagechannel_command(), "board", "list", "--json"], env=env,
+                                check=False,
                                 cwd=work, capture_output=True, text=True, timeout=60,
                                 stdin=subprocess.DEVNULL)
         assert listed.returncode == 0, listed.stderr
-        yield Server(url=base_url, port=port, database_url=server_database, instance=instance,
-                     log=log, boards=json.loads(listed.stdout))
+        yield Server(url=base_url, port=port, database_url=database_url, instance=instance,
+                     log=log, boards=json.loads(listed.stdout), env=env)
     finally:
         _stop(process)
+
+
+@pytest.fixture(scope="module")
+def live_server(server_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """`wagechannel serve --demo`, taking forms however fast they come back."""
+    work = tmp_path_factory.mktemp("live-server")
+    with running_server(work, work / "instance", server_database,
+                        {"WAGECHANNEL_INTAKE_MIN_FILL_SECONDS": "0"}) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def strict_server(live_server: Server) -> Iterator[Server]:
+    """A second server on live_server's instance folder and database (same keys, same demo
+    data), with the default minimum fill time: a form sent back too fast is taken for a bot."""
+    with running_server(live_server.instance.parent, live_server.instance,
+                        live_server.database_url) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
