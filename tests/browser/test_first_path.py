@@ -100,10 +100,10 @@ def test_contractor_board_to_worker_phone_to_legal_aid_queue(
         expect(phone.get_by_role("heading", level=1)).to_have_text(project_name)
         assert phone.evaluate("document.documentElement.scrollWidth") <= 360, \
             "the form is wider than the phone's screen"
-        phone.get_by_label("您的姓名").fill("张三")
+        phone.get_by_label("姓名").fill("张三")
         phone.get_by_label("手机号码").fill("13800138001")
         phone.get_by_label("欠了多少钱").fill("8500")
-        phone.get_by_label("我同意").check()
+        phone.get_by_label("我同意法律援助中心").check()
         phone.get_by_role("button", name="提交").click()
 
         expect(phone).to_have_url(re.compile(r"/q/[0-9A-Z]{8}\?new=1$"))
@@ -141,9 +141,9 @@ def test_phone_form_explains_a_bad_phone_number_and_keeps_the_name(
         page = new_page(context)
         page.goto(board["url"])
         expect(page.get_by_role("heading", level=1)).to_have_text(board["project_name"])
-        page.get_by_label("您的姓名").fill("李四")
+        page.get_by_label("姓名").fill("李四")
         page.get_by_label("手机号码").fill("12345")
-        page.get_by_label("我同意").check()
+        page.get_by_label("我同意法律援助中心").check()
         with page.expect_navigation() as navigation:
             page.get_by_role("button", name="提交").click()
         response = navigation.value
@@ -156,10 +156,10 @@ def test_phone_form_explains_a_bad_phone_number_and_keeps_the_name(
         expect(page.get_by_label("手机号码")).to_have_attribute("aria-invalid", "true")
         expect(page.get_by_label("手机号码")).to_have_attribute("aria-describedby", "e-phone")
         expect(page.get_by_label("手机号码")).to_have_value("12345")
-        expect(page.get_by_label("您的姓名")).to_have_value("李四")
-        expect(page.locator(".field", has=page.get_by_label("您的姓名")).locator(".error")) \
+        expect(page.get_by_label("姓名")).to_have_value("李四")
+        expect(page.locator(".field", has=page.get_by_label("姓名")).locator(".error")) \
             .to_have_count(0)
-        expect(page.get_by_label("我同意")).to_be_checked()
+        expect(page.get_by_label("我同意法律援助中心")).to_be_checked()
         expect(page.locator("#receipt-code")).to_have_count(0)
         assert page.url == board["url"]
     finally:

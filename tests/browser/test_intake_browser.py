@@ -583,10 +583,6 @@ def test_a_filled_honeypot_gets_a_receipt_but_is_not_stored(
     assert lead_count(engine) == before + 1
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "app bug: a form shown again after a validation error gets a new start time "
-    "(wagechannel/intake/submission.py restarted()), so a worker who fixes one thing and taps "
-    "提交 again within INTAKE_MIN_FILL_SECONDS gets a fake receipt and the report is lost"))
 def test_a_quick_correction_after_a_validation_error_is_stored(
         strict_server: Server, phone: BrowserContext, engine: Engine) -> None:
     before = lead_count(engine)

@@ -1,5 +1,6 @@
 """The worker's report: every field, files, bots, double taps, limits, encryption, messages."""
 import io
+import re
 
 import pytest
 from PIL import Image
@@ -355,3 +356,31 @@ def test_rate_limits_can_live_in_redis(database_url, tmp_path, db, world) -> Non
     finally:
         limiter.reset()
         limiter.enabled = False
+
+
+def test_a_quick_correction_keeps_the_original_start_time(client, db, world, app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A person who fixes one field and taps again at once is not taken for a bot."""
+    import time
+
+    from wagechannel.intake.submission import _serializer
+    url = f"/s/{world.board.token}"
+    monkeypatch.setitem(app.config, "INTAKE_MIN_FILL_SECONDS", 3)
+    long_ago = _serializer().dumps(time.time() - 60)
+    first = client.post(url, data=report_form(client, url, started=long_ago, consent=None))
+    assert first.status_code == 422
+    again = dict(re.findall(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)"',
+                            first.get_data(as_text=True)))
+    assert again["started"] == long_ago
+    response = client.post(url, data=report_form(client, url, **again))
+    assert response.status_code == 303 and count(db, Lead) == 1
+
+
+def test_a_new_voice_note_replaces_the_kept_one(client, db, world) -> None:  # type: ignore[no-untyped-def]
+    url = f"/s/{world.board.token}"
+    data = report_form(client, url, phone="1")
+    data["voice"] = (io.BytesIO(wav()), "a.wav")
+    assert client.post(url, data=data, content_type="multipart/form-data").status_code == 422
+    data = {**{k: v for k, v in data.items() if k != "voice"}, "phone": "13800138001",
+            "voice": (io.BytesIO(wav() + b"\x00\x00"), "b.wav")}
+    assert client.post(url, data=data, content_type="multipart/form-data").status_code == 303
+    assert [f.size for f in last_lead(db).files] == [len(wav()) + 2]

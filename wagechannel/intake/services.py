@@ -73,6 +73,7 @@ def store_lead(session: Session, data: LeadInput, *, board: Board | None, channe
     session.add(lead)
     session.flush()
     if upload_key:
+        drop_replaced_stash(session, upload_key, files)
         for waiting in session.scalars(select(EvidenceFile).where(
                 EvidenceFile.upload_key == upload_key, EvidenceFile.lead_id.is_(None))):
             waiting.lead_id = lead.id
@@ -89,8 +90,19 @@ def _evidence_row(processed: ProcessedFile, *, lead_id: int | None = None,
                         sha256=processed.sha256, data=processed.data)
 
 
+def drop_replaced_stash(session: Session, upload_key: str, files: Sequence[ProcessedFile]) -> None:
+    """A new voice note replaces the one kept from an earlier try (a report has one)."""
+    if any(processed.kind == "voice" for processed in files):
+        for waiting in session.scalars(select(EvidenceFile).where(
+                EvidenceFile.upload_key == upload_key, EvidenceFile.lead_id.is_(None),
+                EvidenceFile.kind == "voice")):
+            session.delete(waiting)
+        session.flush()
+
+
 def stash_uploads(session: Session, upload_key: str, files: Sequence[ProcessedFile]) -> None:
     """Keep files from a form that failed validation, so the worker need not pick them again."""
+    drop_replaced_stash(session, upload_key, files)
     for processed in files:
         session.add(_evidence_row(processed, upload_key=upload_key))
     session.flush()

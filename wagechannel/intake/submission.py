@@ -36,8 +36,14 @@ def fresh_form_fields() -> dict[str, str]:
 
 
 def restarted(values: dict[str, Any]) -> dict[str, Any]:
-    """The same form shown again: same nonce (its uploads wait under it), new start time."""
-    return {**values, "started": _serializer().dumps(time.time())}
+    """The same form shown again: same nonce (its uploads wait under it) and the same start
+    time, so a quick correction is not taken for a bot. A missing or forged start time is
+    replaced by now."""
+    try:
+        float(_serializer().loads(values.get("started") or ""))
+    except (BadSignature, TypeError, ValueError):
+        return {**values, "started": _serializer().dumps(time.time())}
+    return values
 
 
 def read_post(stashed_photos: int = 0) -> Posted:
