@@ -144,20 +144,20 @@ def report(token: str):  # type: ignore[no-untyped-def]
     if request.method == "GET":
         record_scan(db.session, board, local_today())
         db.session.commit()
-        return render_template("intake/form.html", **form_context(_blank_values(), {}, board=board))
-    result = handle_report(board=board, template="intake/form.html", channel="qr")
-    if not isinstance(result, Stored):
-        return result
-    return redirect(url_for("intake.receipt", code=result.code, new=1), code=303)
+    return _worker_form(board)
 
 
 @bp.route("/report", methods=["GET", "POST"])
 @intake_limits
 def general_report():  # type: ignore[no-untyped-def]
     """The form without a board: the worker names the site and picks its county."""
+    return _worker_form(None)
+
+
+def _worker_form(board: Board | None):  # type: ignore[no-untyped-def]
     if request.method == "GET":
-        return render_template("intake/form.html", **form_context(_blank_values(), {}, board=None))
-    result = handle_report(board=None, template="intake/form.html", channel="qr")
+        return render_template("intake/form.html", **form_context(_blank_values(), {}, board=board))
+    result = handle_report(board=board, template="intake/form.html", channel="qr")
     if not isinstance(result, Stored):
         return result
     return redirect(url_for("intake.receipt", code=result.code, new=1), code=303)
@@ -167,19 +167,26 @@ def general_report():  # type: ignore[no-untyped-def]
 def csrf_failed(error: CSRFError):  # type: ignore[no-untyped-def]
     """An expired or missing form token: show the worker's form again with everything kept."""
     notice = "页面停留时间太长了，您填的内容都还在，请再点一次“提交”。"
-    if request.endpoint in ("intake.report", "intake.general_report"):
+    forms = {"intake.report": "intake/form.html", "intake.general_report": "intake/form.html",
+             "intake.staff_report": "intake/staff_form.html"}
+    if request.endpoint in forms:
         board = None
         if request.endpoint == "intake.report":
             board = find_board(db.session, (request.view_args or {}).get("token", ""))
             if board is None:
                 return render_template("intake/unknown_board.html", token=""), 404
-        values = request.form.to_dict()
-        for name in ("evidence", "urgent"):
-            values[name] = request.form.getlist(name)
-        values.pop("csrf_token", None)
-        values = restarted(values if values.get("nonce") else {**values, **fresh_form_fields()})
-        return render_template("intake/form.html",
-                               **form_context(values, {}, board=board, notice=notice)), 400
+        if request.endpoint == "intake.staff_report" and (
+                not current_user.is_authenticated or current_user.role not in ("admin", "legal_aid_staff")):
+            abort(403)
+        nonce = request.form.get("nonce", "")
+        posted = read_post(stashed_counts(db.session, nonce).get("photo", 0) if nonce else 0)
+        if posted.files:  # keep what was uploaded with the expired form
+            stash_uploads(db.session, posted.nonce, posted.files)
+            db.session.commit()
+        extra = _staff_extra() if request.endpoint == "intake.staff_report" else {}
+        return render_template(forms[request.endpoint],
+                               **form_context(restarted(posted.values), posted.file_errors,
+                                              board=board, notice=notice), **extra), 400
     if request.path.startswith("/api/"):
         abort(400)
     return render_template("error.html", code=400,
@@ -255,12 +262,17 @@ STAFF_CHANNELS = {key: label for key, label in models.CHANNELS.items()
                   if key in ("hotline_12348", "hotline_12333", "walk_in")}
 
 
+def _staff_extra() -> dict[str, Any]:
+    return {"channels": STAFF_CHANNELS,
+            "projects": list(db.session.scalars(visible_projects(current_user)))}
+
+
 @bp.route("/intake/new", methods=["GET", "POST"])
 @roles_required("legal_aid_staff")
 def staff_report():  # type: ignore[no-untyped-def]
     """A report taken on the 12348 or 12333 hotline or at the desk, through the same checks."""
-    projects = list(db.session.scalars(visible_projects(current_user)))
-    extra = {"channels": STAFF_CHANNELS, "projects": projects}
+    extra = _staff_extra()
+    projects = extra["projects"]
     if request.method == "GET":
         values = {**_blank_values(), "channel": "hotline_12348"}
         return render_template("intake/staff_form.html",
