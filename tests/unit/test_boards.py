@@ -6,7 +6,9 @@ from PIL import Image, ImageFilter
 
 from wagechannel.boards.fonts import FontMissing, find_font
 from wagechannel.boards.render import qr_image, wrap_text
-from wagechannel.boards.services import board_url, find_board, issue_board, render_board_png
+from wagechannel.boards.layouts import get_layout
+from wagechannel.boards.render import render_png
+from wagechannel.boards.services import board_content, board_url, find_board, issue_board
 
 
 def decode(image: Image.Image) -> list[str]:
@@ -14,7 +16,8 @@ def decode(image: Image.Image) -> list[str]:
 
 
 def test_board_png_qr_decodes_to_the_form_url(db, world) -> None:  # type: ignore[no-untyped-def]
-    png = render_board_png(db, world.board, base_url="http://wc.test")
+    content = board_content(db, world.board, base_url="http://wc.test")
+    png = render_png(content, get_layout("A3"), find_font(), dpi=150).data
     image = Image.open(io.BytesIO(png))
     assert image.format == "PNG"
     assert decode(image) == [f"http://wc.test/s/{world.board.token}"]

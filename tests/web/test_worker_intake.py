@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select, text
 
-from tests.conftest import BASE_URL, app_config, csrf_token, hidden_fields, login, report_form
+from tests.conftest import BASE_URL, app_config, csrf_token, login, report_form
 from wagechannel import create_app
 from wagechannel.crypto import keyring
 from wagechannel.intake.models import EvidenceFile, Lead, LeadMessage

@@ -275,21 +275,6 @@ def wrap_text(text: str, font: ImageFont.FreeTypeFont, max_width: int) -> list[s
     return ["".join(run.text for run in line) for line in lines]
 
 
-def draw_block(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont,
-               box: tuple[int, int, int, int], *, fill: str = "black",
-               align: str = "left", line_spacing: float = 1.25) -> int:
-    """Draw wrapped text inside box (x0, y0, x1, y1); returns the y under the last line."""
-    x0, y0, x1, _y1 = box
-    line_height = int(font.size * line_spacing)
-    y = y0
-    for line in wrap_text(text, font, x1 - x0):
-        width = font.getlength(line)
-        x = x0 + (x1 - x0 - width) / 2 if align == "center" else x0
-        draw.text((x, y), line, font=font, fill=fill)
-        y += line_height
-    return y
-
-
 # ---------------------------------------------------------------------------------------
 # What each block says
 
@@ -898,44 +883,3 @@ def render_html(content: BoardContent, layout: Layout) -> str:
     return _jinja().get_template("boards/print.html").render(
         content=content, layout=layout, blocks=blocks, qr_svg=Markup(qr_svg(content.url)),
         line_spacing=layout.line_spacing, min_pt=ABSOLUTE_MIN_PT)
-
-
-# ---------------------------------------------------------------------------------------
-# The first board, kept until services.py moves to render_png
-
-
-def render_simple_board(*, url: str, token: str, project_name: str, contractor_name: str,
-                        legal_aid_phone: str | None, font: CJKFont, width: int = 1754,
-                        height: int = 2480) -> bytes:
-    """An A3 portrait board at 150 dpi: title, project, the QR with its token, hotlines."""
-    image = Image.new("RGB", (width, height), "white")
-    draw = ImageDraw.Draw(image)
-    margin = width // 14
-    inner = (margin, 0, width - margin, height)
-    draw.rectangle((0, 0, width, height // 9), fill="#b00000")
-    draw_block(draw, "农民工维权信息告示牌", font.at(width // 15),
-               (margin, height // 36, width - margin, height // 9), fill="white", align="center")
-    y = height // 9 + margin // 2
-    y = draw_block(draw, f"项目：{project_name}", font.at(width // 28), (inner[0], y, inner[2], height))
-    y = draw_block(draw, f"施工总承包单位：{contractor_name}", font.at(width // 36),
-                   (inner[0], y + 10, inner[2], height))
-    y += margin // 2
-    draw_block(draw, "被拖欠工资？用手机扫码，两分钟告诉我们", font.at(width // 26),
-               (inner[0], y, inner[2], height), align="center")
-    y += int(width // 26 * 1.25) * 2 + 20
-    modules = qr_modules(url)
-    module_px = max(1, (width // 2) // modules)
-    qr = qr_image(url, module_px)
-    image.paste(qr, ((width - qr.width) // 2, y))
-    y += qr.height + 10
-    lookup = url.rsplit("/", 1)[0]
-    y = draw_block(draw, f"扫不了码？打开 {lookup} 输入编号：{token}", font.at(width // 34),
-                   (inner[0], y, inner[2], height), align="center")
-    y += margin // 2
-    hotlines = "法律援助热线 12348    劳动保障监察 12333"
-    if legal_aid_phone:
-        hotlines += f"\n本地法律援助中心 {legal_aid_phone}"
-    draw_block(draw, hotlines, font.at(width // 24), (inner[0], y, inner[2], height), align="center")
-    output = io.BytesIO()
-    image.save(output, format="PNG", dpi=(150, 150), optimize=False)
-    return output.getvalue()

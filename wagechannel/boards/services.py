@@ -12,16 +12,13 @@ from sqlalchemy.orm import Session, joinedload
 
 from wagechannel.boards.content import BoardContent, Item
 
-from wagechannel.boards.fonts import find_font
 from wagechannel.boards.models import REVOKE_REASONS, Board, BoardScan
-from wagechannel.boards.render import render_simple_board
 from wagechannel.db import utcnow
 from wagechannel.errors import DomainError
 from wagechannel.money import yuan_text
 from wagechannel.clock import CHINA
 from wagechannel.places.models import BUREAU, LEGAL_AID, Organisation, Project
-from wagechannel.places.services import (in_regions, minimum_wage, serving_organisation,
-                                         serving_organisations)
+from wagechannel.places.services import in_regions, minimum_wage, serving_organisations
 from wagechannel.tokens import is_code, normalise, random_code
 
 TOKEN_LENGTH = 10  # 50 random bits: unguessable, short enough to type from the board
@@ -52,16 +49,6 @@ def find_board(session: Session, token: str) -> Board | None:
     # The project comes along: every caller shows or routes by it.
     return session.scalar(select(Board).options(joinedload(Board.project))
                           .where(Board.token == token))
-
-
-def render_board_png(session: Session, board: Board, *, base_url: str,
-                     font_path: str | None = None) -> bytes:
-    project = board.project
-    centre = serving_organisation(session, project.region_code, LEGAL_AID)
-    return render_simple_board(url=board_url(base_url, board.token), token=board.token,
-                               project_name=project.name, contractor_name=project.contractor.name,
-                               legal_aid_phone=centre.phone if centre else None,
-                               font=find_font(font_path))
 
 
 def all_boards(session: Session) -> list[Board]:
