@@ -399,3 +399,20 @@ def test_an_expired_form_keeps_input_and_photos(client, db, world) -> None:  # t
                                                         channel="walk_in", name="来访人"))
     assert staff.status_code == 400 and 'value="来访人"' in staff.get_data(as_text=True)
     assert 'value="walk_in" checked' in staff.get_data(as_text=True)
+
+
+def test_kept_photos_count_towards_the_six(client, db, world) -> None:  # type: ignore[no-untyped-def]
+    url = f"/s/{world.board.token}"
+    data = report_form(client, url, phone="1")
+    data["photos"] = [(io.BytesIO(jpeg_with_gps()), f"{i}.jpg") for i in range(4)]
+    assert client.post(url, data=data, content_type="multipart/form-data").status_code == 422
+    data = {**{k: v for k, v in data.items() if k != "photos"}, "phone": "13800138001",
+            "photos": [(io.BytesIO(jpeg_with_gps()), f"{i}.jpg") for i in range(3)]}
+    response = client.post(url, data=data, content_type="multipart/form-data")
+    assert response.status_code == 422 and "照片最多6张" in response.get_data(as_text=True)
+    assert "已经收到 6 张照片" in response.get_data(as_text=True)  # as many as fit were kept
+    data = {k: v for k, v in data.items() if k != "photos"}
+    data = {**data, **{k: v for k, v in re.findall(
+        r'<input type="hidden" name="([a-z_]+)" value="([^"]*)"', response.get_data(as_text=True))}}
+    assert client.post(url, data=data, content_type="multipart/form-data").status_code == 303
+    assert len(last_lead(db).files) == 6

@@ -50,9 +50,15 @@ def create_lead():  # type: ignore[no-untyped-def]
     if key is not None and not (0 < len(key.strip()) <= MAX_IDEMPOTENCY_KEY):
         return _invalid({"Idempotency-Key": f"长度应为1到{MAX_IDEMPOTENCY_KEY}个字符。"})
     key = f"api:{key.strip()}" if key else None
+    # Checks that need no database first: on SQLite every transaction holds the write lock.
+    data = None
+    try:
+        data = parse_lead(payload, today=local_today())
+    except LeadInvalid as invalid:
+        errors.update(invalid.errors)
     if key:
         replay = find_by_idempotency_key(db.session, key)
-        if replay is not None:
+        if replay is not None:  # a repeat gets the first answer, whatever it carries now
             return _created(replay, replayed=True)
     token = payload.get("board_token")
     board = find_board(db.session, token) if isinstance(token, str) and token else None
@@ -63,11 +69,8 @@ def create_lead():  # type: ignore[no-untyped-def]
         region_code = payload.get("region_code")
         if not isinstance(region_code, str) or db.session.get(Region, region_code) is None:
             errors["region_code"] = "没有告示牌编号时，请给出工地所在区县的行政区划代码。"
-    try:
-        data = parse_lead(payload, today=local_today())
-    except LeadInvalid as invalid:
-        errors.update(invalid.errors)
-    if errors:
+    if errors or data is None:
+        db.session.rollback()
         return _invalid(errors)
     lead, created = store_unique(db.session, data, board=board, channel="api",
                                  idempotency_key=key, files=files, region_code=region_code)

@@ -46,7 +46,9 @@ def restarted(values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def read_post(stashed_photos: int = 0) -> Posted:
+def read_post() -> Posted:
+    """The form's values and files, processed before any database work (photos take time, and
+    on SQLite a transaction holds the write lock)."""
     values: dict[str, Any] = request.form.to_dict()
     for name in MULTI_FIELDS:
         values[name] = request.form.getlist(name)
@@ -57,9 +59,9 @@ def read_post(stashed_photos: int = 0) -> Posted:
     values.pop("csrf_token", None)
     posted = Posted(values=values, nonce=nonce)
     photos = [f for f in request.files.getlist("photos") if f and f.filename]
-    if len(photos) + stashed_photos > MAX_PHOTOS:
+    if len(photos) > MAX_PHOTOS:
         posted.file_errors["photos"] = f"照片最多{MAX_PHOTOS}张。"
-        photos = photos[:max(0, MAX_PHOTOS - stashed_photos)]
+        photos = photos[:MAX_PHOTOS]
     for photo in photos:
         _read(photo, process_photo, "photos", posted)
     voice = request.files.get("voice")
@@ -84,3 +86,13 @@ def looks_like_a_bot(values: dict[str, Any]) -> bool:
     except (BadSignature, TypeError, ValueError):
         return True
     return time.time() - started < float(current_app.config["INTAKE_MIN_FILL_SECONDS"])
+
+
+def limit_photos(posted: Posted, stashed_photos: int) -> None:
+    """Photos kept from an earlier try count too: at most MAX_PHOTOS in all."""
+    photos = [f for f in posted.files if f.kind == "photo"]
+    room = max(0, MAX_PHOTOS - stashed_photos)
+    if len(photos) > room:
+        posted.file_errors["photos"] = f"照片最多{MAX_PHOTOS}张。"
+        extra = photos[room:]
+        posted.files = [f for f in posted.files if not any(f is e for e in extra)]

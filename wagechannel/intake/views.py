@@ -25,8 +25,8 @@ from wagechannel.intake.limits import address_limit, intake_limits, lookup_limit
 from wagechannel.intake.services import (CODE_LENGTH, add_message, find_by_code,
                                          phone_suffix_matches, public_status, route_after_commit,
                                          stash_uploads, stashed_counts, store_unique)
-from wagechannel.intake.submission import (fresh_form_fields, looks_like_a_bot, read_post,
-                                           restarted)
+from wagechannel.intake.submission import (fresh_form_fields, limit_photos, looks_like_a_bot,
+                                           read_post, restarted)
 from wagechannel.intake.validation import LeadInvalid, parse_lead
 from wagechannel.places.models import LEGAL_AID, Region
 from wagechannel.places.services import (regions_for_choice, serving_organisation,
@@ -87,11 +87,7 @@ def handle_report(*, board: Board | None, template: str, channel: str,
                   extra: dict[str, Any] | None = None, staff: Any = None,
                   region_code: str | None = None, project: Any = None):  # type: ignore[no-untyped-def]
     """POST of any report form: check, keep files, store once, commit, then route."""
-    stashed_photos = 0
-    nonce = request.form.get("nonce", "")
-    if nonce:
-        stashed_photos = stashed_counts(db.session, nonce).get("photo", 0)
-    posted = read_post(stashed_photos)
+    posted = read_post()
     values = posted.values
     if staff is None and looks_like_a_bot(values):
         return _fake_receipt()
@@ -100,6 +96,7 @@ def handle_report(*, board: Board | None, template: str, channel: str,
         data = parse_lead(values, today=local_today())
     except LeadInvalid as invalid:
         errors.update(invalid.errors)
+    limit_photos(posted, stashed_counts(db.session, posted.nonce).get("photo", 0))
     errors.update(posted.file_errors)
     if board is None and project is None and region_code is None:
         region_code = values.get("region_code") or None
@@ -178,8 +175,8 @@ def csrf_failed(error: CSRFError):  # type: ignore[no-untyped-def]
         if request.endpoint == "intake.staff_report" and (
                 not current_user.is_authenticated or current_user.role not in ("admin", "legal_aid_staff")):
             abort(403)
-        nonce = request.form.get("nonce", "")
-        posted = read_post(stashed_counts(db.session, nonce).get("photo", 0) if nonce else 0)
+        posted = read_post()
+        limit_photos(posted, stashed_counts(db.session, posted.nonce).get("photo", 0))
         if posted.files:  # keep what was uploaded with the expired form
             stash_uploads(db.session, posted.nonce, posted.files)
             db.session.commit()
