@@ -416,3 +416,16 @@ def test_kept_photos_count_towards_the_six(client, db, world) -> None:  # type: 
         r'<input type="hidden" name="([a-z_]+)" value="([^"]*)"', response.get_data(as_text=True))}}
     assert client.post(url, data=data, content_type="multipart/form-data").status_code == 303
     assert len(last_lead(db).files) == 6
+
+
+def test_reports_from_the_same_phone_are_linked(client, db, world) -> None:  # type: ignore[no-untyped-def]
+    url = f"/s/{world.board.token}"
+    client.post(url, data=report_form(client, url))
+    first = last_lead(db)
+    client.post(url, data=report_form(client, url, name="张三（第二次）"))
+    second = last_lead(db)
+    client.post(url, data=report_form(client, url, phone="13700000000"))
+    login(client, world.users["legal_aid_staff"].username)
+    page = client.get(f"/cases/{second.case_id}").get_data(as_text=True)
+    related = page.split('class="related"')[1].split("</dd>")[0]
+    assert first.code in related and last_lead(db).code not in related

@@ -1,6 +1,8 @@
 """The legal-aid queue and a case's page."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -11,7 +13,7 @@ from wagechannel.cases.services import can_view_case, sees_personal_data, visibl
 from wagechannel.errors import DomainError
 from wagechannel.extensions import db
 from wagechannel.intake import models
-from wagechannel.intake.services import add_message
+from wagechannel.intake.services import add_message, same_worker_leads
 
 bp = Blueprint("cases", __name__)
 CASE_ROLES = ("legal_aid_staff", "lawyer", "bureau_liaison")
@@ -37,7 +39,15 @@ def detail(case_id: int):  # type: ignore[no-untyped-def]
                leads=[lead.id for lead in case.leads])
         db.session.commit()
     return render_template("cases/detail.html", case=case, full=full, labels=LABELS,
-                           message_error=None, message="")
+                           message_error=None, message="", **_related(case))
+
+
+def _related(case: Case) -> dict[str, Any]:
+    """Earlier or later reports by the same worker, where this user may open their case."""
+    related = {lead.id: [(other, can_view_case(current_user, other.case) if other.case else False)
+                         for other in same_worker_leads(db.session, lead)]
+               for lead in case.leads}
+    return {"related": related}
 
 
 LABELS = {"trade": models.TRADES, "evidence": models.EVIDENCE, "urgent": models.URGENT,
@@ -60,7 +70,7 @@ def send_message(case_id: int, lead_id: int):  # type: ignore[no-untyped-def]
     except DomainError as error:
         return render_template("cases/detail.html", case=case, full=True, labels=LABELS,
                                message_error=error.message, message=body[:2000],
-                               message_lead=lead.id), 422
+                               message_lead=lead.id, **_related(case)), 422
     record(db.session, "message_to_worker", actor=current_user, object_type="lead",
            object_id=lead.id, ip=request.remote_addr)
     db.session.commit()

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -241,3 +241,17 @@ def store_unique(session: Session, data: LeadInput, *, board: Board | None, chan
                 if existing is not None:
                     return existing, False
     raise RuntimeError("could not store the lead: receipt codes clashed three times")
+
+
+def same_worker_leads(session: Session, lead: Lead) -> list[Lead]:
+    """Other reports from the same phone or identity-card number, found by their keyed hashes
+    (nothing is decrypted to compare)."""
+    conditions = []
+    if lead.phone_hash:
+        conditions.append(Lead.phone_hash == lead.phone_hash)
+    if lead.id_number_hash:
+        conditions.append(Lead.id_number_hash == lead.id_number_hash)
+    if not conditions:
+        return []
+    return list(session.scalars(select(Lead).where(or_(*conditions), Lead.id != lead.id)
+                                .order_by(Lead.created_at)))
