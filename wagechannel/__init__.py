@@ -57,4 +57,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from wagechannel.templating import register_template_helpers
     register_template_helpers(app)
+    proxies = int(app.config.get("PROXY_FIX_X_FOR") or 0)
+    if proxies:
+        # Behind nginx: the worker's address (for rate limits and the audit log) comes from
+        # X-Forwarded-For, trusting exactly that many proxies.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     return app

@@ -30,6 +30,7 @@ class Defaults:
     INTAKE_LIMIT_BOARD = "120 per hour"
     INTAKE_LIMIT_PHONE = "5 per hour"
     LOOKUP_LIMIT = "10 per hour"  # guesses at a phone's last four digits
+    PROXY_FIX_X_FOR = 0  # how many reverse proxies to trust for the client's address
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
 

@@ -75,3 +75,17 @@ def test_sqlite_write_transactions_begin_immediate(tmp_path: Path) -> None:
         finally:
             other.close()
     engine.dispose()
+
+
+def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for(tmp_path: Path) -> None:
+    from flask import request
+
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "k", "PROXY_FIX_X_FOR": 1})
+    seen: list[str | None] = []
+    app.add_url_rule("/whoami", "whoami", lambda: seen.append(request.remote_addr) or "ok")
+    app.test_client().get("/whoami", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert seen == ["203.0.113.9"]
+    plain = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "k"})
+    plain.add_url_rule("/whoami", "whoami", lambda: seen.append(request.remote_addr) or "ok")
+    plain.test_client().get("/whoami", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert seen[-1] == "127.0.0.1"
