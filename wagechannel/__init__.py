@@ -35,6 +35,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from wagechannel import models  # noqa: F401  (complete metadata before first use)
     from wagechannel.extensions import csrf, db, limiter, login_manager
 
+    from wagechannel.routing import BoundedIntConverter
+    app.url_map.converters["int"] = BoundedIntConverter  # ids beyond the database's integers: 404
+
     db.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)

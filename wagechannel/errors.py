@@ -24,7 +24,8 @@ MESSAGES = {
     403: "您没有权限查看这个页面。",
     404: "找不到这个页面。",
     405: "不支持这种操作。",
-    413: "提交的内容太大了。",
+    413: "提交的内容太大了。照片每张不超过10MB，最多6张。",
+    416: "请求的范围不对，请重新下载。",
     429: "提交太频繁了，请稍后再试。如有急事请拨打12348。",
     500: "系统出错了，我们会尽快处理。急事请拨打12348。",
 }
@@ -38,7 +39,7 @@ def register_error_handlers(app: "Flask") -> None:
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):  # type: ignore[no-untyped-def]
         code = error.code or 500
-        message = MESSAGES.get(code, error.description or "请求未能完成。")
+        message = MESSAGES.get(code, "请求未能完成，请返回重试。")
         if _wants_json():
             return jsonify({"error": message, "status": code}), code
         return render_template("error.html", code=code, message=message), code

@@ -40,9 +40,9 @@ def parse_yuan(raw: Any, *, maximum_fen: int) -> int | None:
         raise Invalid("请填写数字金额（元），例如 8500。") from None
     if not amount.is_finite() or amount < 0:
         raise Invalid("金额不能是负数。")
-    fen = amount * 100
-    if fen > maximum_fen:
+    if amount > Decimal(maximum_fen) / 100:  # before multiplying: 1e999999 would overflow
         raise Invalid("金额太大了，请检查是否多打了0。")
+    fen = amount * 100
     if fen != fen.to_integral_value():
         raise Invalid("金额最多精确到分（两位小数）。")
     return int(fen)

@@ -165,7 +165,7 @@ def get_layout(name: str, directory: Path | str | None = None) -> Layout:
     path = folder / f"{name}.toml"
     try:
         stamp = path.stat().st_mtime_ns
-    except FileNotFoundError:
+    except OSError:  # no such file (or a name the file system refuses)
         known = ", ".join(layout_names(folder)) or "none"
         raise LayoutError(f"{name}.toml: no such layout in {folder} (known: {known})") from None
     return _load_cached(str(path), stamp)

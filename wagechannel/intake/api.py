@@ -19,7 +19,7 @@ from wagechannel.intake.services import (find_by_code, find_by_idempotency_key, 
 from wagechannel.intake.validation import LeadInvalid, parse_lead
 
 bp = Blueprint("api", __name__)
-MAX_IDEMPOTENCY_KEY = 128
+MAX_IDEMPOTENCY_KEY = 120  # stored with an "api:" prefix in a 128-character column
 
 
 def _invalid(errors: dict[str, str]):  # type: ignore[no-untyped-def]

@@ -90,7 +90,7 @@ def openapi_document(base_url: str) -> dict[str, Any]:
             "/api/v1/leads": {"post": {
                 "summary": "提交一条欠薪线索",
                 "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
-                                "schema": {"type": "string", "maxLength": 128},
+                                "schema": {"type": "string", "maxLength": 120},
                                 "description": "重复提交时返回第一次的结果"}],
                 "requestBody": {"required": True, "content": {
                     "application/json": {"schema": lead_in},

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hmac
+import unicodedata
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -133,8 +134,8 @@ def add_message(session: Session, lead: Lead, body: str, *, direction: str,
 
 def phone_suffix_matches(lead: Lead, digits: str) -> bool:
     """The worker proves it is their report with the last four digits of the phone they left."""
-    digits = (digits or "").strip()
-    if not lead.phone or len(digits) != 4 or not digits.isdigit():
+    digits = unicodedata.normalize("NFKC", digits or "").strip()  # ５６７８ from a Chinese keyboard
+    if not lead.phone or len(digits) != 4 or not (digits.isascii() and digits.isdigit()):
         return False
     return hmac.compare_digest(lead.phone[-4:], digits)
 

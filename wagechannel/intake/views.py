@@ -17,7 +17,7 @@ from wagechannel.boards.models import Board
 from wagechannel.boards.services import find_board, record_scan
 from wagechannel.clock import local_today
 from wagechannel.db import utcnow
-from wagechannel.errors import DomainError
+from wagechannel.errors import MESSAGES, DomainError
 from wagechannel.extensions import db
 from wagechannel.intake import models
 from wagechannel.intake.evidence import MAX_PHOTOS
@@ -174,7 +174,7 @@ def csrf_failed(error: CSRFError):  # type: ignore[no-untyped-def]
                 return render_template("intake/unknown_board.html", token=""), 404
         if request.endpoint == "intake.staff_report" and (
                 not current_user.is_authenticated or current_user.role not in ("admin", "legal_aid_staff")):
-            abort(403)
+            return render_template("error.html", code=403, message=MESSAGES[403]), 403
         posted = read_post()
         limit_photos(posted, stashed_counts(db.session, posted.nonce).get("photo", 0))
         if posted.files:  # keep what was uploaded with the expired form

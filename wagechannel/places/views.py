@@ -93,7 +93,9 @@ def _contractor_for(values: dict[str, Any], errors: dict[str, str]) -> Contracto
     if current_user.role == "contractor":
         return db.session.get(Contractor, current_user.contractor_id)
     raw = values.get("contractor_id", "")
-    contractor = db.session.get(Contractor, int(raw)) if str(raw).isdigit() else None
+    raw = str(raw)
+    valid = raw.isascii() and raw.isdigit() and len(raw) < 10
+    contractor = db.session.get(Contractor, int(raw)) if valid else None
     if contractor is None:
         errors["contractor_id"] = "请选择施工总承包单位。"
     return contractor
