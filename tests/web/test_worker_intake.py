@@ -428,4 +428,21 @@ def test_reports_from_the_same_phone_are_linked(client, db, world) -> None:  # t
     login(client, world.users["legal_aid_staff"].username)
     page = client.get(f"/cases/{second.case_id}").get_data(as_text=True)
     related = page.split('class="related"')[1].split("</dd>")[0]
-    assert first.code in related and last_lead(db).code not in related
+    assert first.case.number in related and last_lead(db).case.number not in related
+    assert first.code not in page  # receipt codes stay with the worker's own report
+
+
+def test_masked_viewers_never_see_receipt_codes(client, db, world) -> None:  # type: ignore[no-untyped-def]
+    """A receipt code plus the masked phone's last four digits would open the worker's messages."""
+    url = f"/s/{world.board.token}"
+    client.post(url, data=report_form(client, url))
+    lead = last_lead(db)
+    for role in ("bureau_liaison",):
+        login(client, world.users[role].username)
+        page = client.get(f"/cases/{lead.case_id}").get_data(as_text=True)
+        assert "138****8001" in page and lead.code not in page
+    login(client, "admin")
+    assert lead.code not in client.get(f"/cases/{lead.case_id}").get_data(as_text=True)
+    assert lead.code not in client.get("/cases").get_data(as_text=True)
+    login(client, world.users["legal_aid_staff"].username)
+    assert lead.code in client.get(f"/cases/{lead.case_id}").get_data(as_text=True)

@@ -10,6 +10,7 @@ from wagechannel.accounts.models import User
 from wagechannel.cases.models import Case, Claimant
 from wagechannel.intake.models import Lead
 from wagechannel.places.models import Organisation
+from wagechannel.tokens import random_code
 
 
 def limitation_end(work_end: date) -> date:
@@ -64,8 +65,9 @@ def open_case(session: Session, lead: Lead, *, legal_aid_org: Organisation,
               bureau_org: Organisation | None, today: date) -> Case:
     """A priority case for one lead, in the centre's queue (green channel: no hardship check)."""
     score, reasons = priority_for(lead, today)
-    # The number carries the lead's receipt code: unique, and known before the insert.
-    case = Case(number=f"WC{today.year}-{lead.code}", legal_aid_org_id=legal_aid_org.id,
+    # A random number, known before the insert. Never the receipt code: with a phone's last
+    # four digits, that code opens the worker's messages.
+    case = Case(number=f"WC{today.year}-{random_code(8)}", legal_aid_org_id=legal_aid_org.id,
                 bureau_org_id=bureau_org.id if bureau_org else None,
                 project_id=lead.project_id, region_code=lead.region_code, status="pending",
                 priority=score, priority_reasons=reasons)
