@@ -165,7 +165,11 @@ def test_bots_see_a_receipt_but_nothing_is_stored(client, db, world, app, monkey
 
 def test_general_form_needs_a_county(client, db, world) -> None:  # type: ignore[no-untyped-def]
     response = client.post("/report", data=report_form(client, "/report", site_name="某工地"))
-    assert response.status_code == 422 and "请选择工地所在的区县" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "请从列表中选择工地所在的区县" in response.get_data(as_text=True)
+    page = client.get("/report").get_data(as_text=True)
+    assert 'value="440304"' in page and 'value="440300"' not in page  # no centre serves the city
+    unserved = client.post("/report", data=report_form(client, "/report", region_code="440300"))
+    assert unserved.status_code == 422 and count(db, Lead) == 0
     response = client.post("/report", data=report_form(client, "/report", region_code="440304",
                                                        site_name="福田某工地"))
     assert response.status_code == 303
@@ -446,3 +450,21 @@ def test_masked_viewers_never_see_receipt_codes(client, db, world) -> None:  # t
     assert lead.code not in client.get("/cases").get_data(as_text=True)
     login(client, world.users["legal_aid_staff"].username)
     assert lead.code in client.get(f"/cases/{lead.case_id}").get_data(as_text=True)
+
+
+def test_admin_sees_and_retries_unrouted_reports(client, db, world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("routing service down")
+
+    monkeypatch.setattr("wagechannel.intake.services.open_case", broken)
+    url = f"/s/{world.board.token}"
+    client.post(url, data=report_form(client, url))
+    monkeypatch.undo()
+    login(client, "admin")
+    page = client.get("/leads/unrouted").get_data(as_text=True)
+    assert "routing service down" in page and "138****8001" in page
+    retried = client.post("/leads/unrouted", data={"csrf_token": csrf_token(client, "/leads/unrouted")})
+    assert retried.status_code == 303
+    assert "所有线索都已转交" in client.get("/leads/unrouted").get_data(as_text=True)
+    login(client, world.users["legal_aid_staff"].username)
+    assert client.get("/leads/unrouted").status_code == 403

@@ -1,10 +1,12 @@
 """The legal-aid queue and a case's page."""
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
 from wagechannel.accounts.permissions import roles_required
 from wagechannel.accounts.services import record
@@ -13,7 +15,9 @@ from wagechannel.cases.services import can_view_case, sees_personal_data, visibl
 from wagechannel.errors import DomainError
 from wagechannel.extensions import db
 from wagechannel.intake import models
-from wagechannel.intake.services import add_message, same_worker_leads
+from wagechannel.clock import local_today
+from wagechannel.intake.services import (add_message, route_after_commit, same_worker_leads,
+                                         unrouted_lead_ids)
 
 bp = Blueprint("cases", __name__)
 CASE_ROLES = ("legal_aid_staff", "lawyer", "bureau_liaison")
@@ -94,3 +98,18 @@ def evidence(file_id: int):  # type: ignore[no-untyped-def]
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@bp.route("/leads/unrouted", methods=["GET", "POST"])
+@roles_required()
+def unrouted():  # type: ignore[no-untyped-def]
+    """Reports no centre has received yet (no centre serves the site, or routing failed)."""
+    if request.method == "POST":
+        ids = unrouted_lead_ids(db.session, min_age=timedelta(0))
+        db.session.rollback()
+        routed = sum(route_after_commit(db.session, lead_id, today=local_today()) for lead_id in ids)
+        flash(f"重新转交：{len(ids)} 条中 {routed} 条已转交。", "info")
+        return redirect(url_for("cases.unrouted"), code=303)
+    leads = list(db.session.scalars(select(models.Lead).where(models.Lead.status == "received")
+                                    .order_by(models.Lead.created_at)))
+    return render_template("cases/unrouted.html", leads=leads)

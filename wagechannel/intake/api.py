@@ -13,7 +13,7 @@ from wagechannel.intake.evidence import ProcessedFile
 from wagechannel.intake.limits import intake_limits
 from wagechannel.intake.openapi import openapi_document
 from wagechannel.intake.submission import read_post
-from wagechannel.places.models import Region
+from wagechannel.places.services import routable_regions
 from wagechannel.intake.services import (find_by_code, find_by_idempotency_key, public_status,
                                          route_after_commit, store_unique)
 from wagechannel.intake.validation import LeadInvalid, parse_lead
@@ -67,7 +67,8 @@ def create_lead():  # type: ignore[no-untyped-def]
         errors["board_token"] = "找不到这块告示牌，请检查编号。"
     elif board is None:
         region_code = payload.get("region_code")
-        if not isinstance(region_code, str) or db.session.get(Region, region_code) is None:
+        if not isinstance(region_code, str) or \
+                region_code not in {r.code for r in routable_regions(db.session)}:
             errors["region_code"] = "没有告示牌编号时，请给出工地所在区县的行政区划代码。"
     if errors or data is None:
         db.session.rollback()

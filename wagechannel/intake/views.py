@@ -28,8 +28,8 @@ from wagechannel.intake.services import (CODE_LENGTH, add_message, find_by_code,
 from wagechannel.intake.submission import (fresh_form_fields, limit_photos, looks_like_a_bot,
                                            read_post, restarted)
 from wagechannel.intake.validation import LeadInvalid, parse_lead
-from wagechannel.places.models import LEGAL_AID, Region
-from wagechannel.places.services import (regions_for_choice, serving_organisation,
+from wagechannel.places.models import LEGAL_AID
+from wagechannel.places.services import (routable_regions, serving_organisation,
                                          visible_projects)
 from wagechannel.tokens import random_code
 
@@ -58,7 +58,7 @@ def form_context(values: dict[str, Any], errors: dict[str, str], *, board: Board
             "values": values, "errors": errors, "notice": notice,
             "board_notice": _board_notice(board) if board else None,
             "stashed": stashed, "max_photos": MAX_PHOTOS,
-            "regions": None if board else regions_for_choice(db.session),
+            "regions": None if board else routable_regions(db.session),
             "wants": models.WANTS, "trades": models.TRADES, "evidence": models.EVIDENCE,
             "urgent": models.URGENT, "best_times": models.BEST_TIMES,
             "employer_kinds": models.EMPLOYER_KINDS}
@@ -102,8 +102,8 @@ def handle_report(*, board: Board | None, template: str, channel: str,
         region_code = values.get("region_code") or None
         if staff is not None and region_code is None:
             errors["region_code"] = "请选择项目，或选择工地所在的区县。"
-        if region_code is None or db.session.get(Region, region_code) is None:
-            errors.setdefault("region_code", "请选择工地所在的区县。")
+        if region_code is None or region_code not in {r.code for r in routable_regions(db.session)}:
+            errors.setdefault("region_code", "请从列表中选择工地所在的区县；不在列表中请拨打12348。")
     if errors:
         if posted.files:  # keep what was uploaded, so it need not be picked again
             stash_uploads(db.session, posted.nonce, posted.files)

@@ -316,3 +316,13 @@ def set_region_wage(session: Session, region: Region, *, monthly: Any, hourly: A
 
 def regions_for_choice(session: Session) -> list[Region]:
     return list(session.scalars(select(Region).order_by(Region.code)))
+
+
+def routable_regions(session: Session) -> list[Region]:
+    """Regions a report can be routed from: a legal-aid centre serves them or a region above."""
+    served = set(session.scalars(
+        select(organisation_region.c.region_code)
+        .join(Organisation, Organisation.id == organisation_region.c.organisation_id)
+        .where(Organisation.kind == "legal_aid")))
+    return [region for region in regions_for_choice(session)
+            if any(code in served for code in region_ancestry(region.code))]
