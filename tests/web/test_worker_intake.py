@@ -468,3 +468,12 @@ def test_admin_sees_and_retries_unrouted_reports(client, db, world, monkeypatch)
     assert "所有线索都已转交" in client.get("/leads/unrouted").get_data(as_text=True)
     login(client, world.users["legal_aid_staff"].username)
     assert client.get("/leads/unrouted").status_code == 403
+
+
+def test_the_same_form_filled_again_for_a_workmate_is_a_new_report(client, db, world) -> None:  # type: ignore[no-untyped-def]
+    url = f"/s/{world.board.token}"
+    data = report_form(client, url, name="甲")
+    first = client.post(url, data=data).headers["Location"]
+    again = client.post(url, data={**data, "name": "乙", "phone": "13900001111"}).headers["Location"]
+    assert first != again and count(db, Lead) == 2
+    assert client.post(url, data=data).headers["Location"] == first  # a resend of the first

@@ -1,6 +1,8 @@
 """What every report form shares: reading the post, files, bot checks, storing exactly once."""
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import secrets
 import time
@@ -75,6 +77,18 @@ def _read(upload: FileStorage, process: Any, field_name: str, posted: Posted) ->
         posted.files.append(process(upload.read()))
     except Invalid as invalid:
         posted.file_errors.setdefault(field_name, str(invalid))
+
+
+def repeat_key(posted: Posted) -> str:
+    """One report per form *and content*: a double tap sends the same again and gets the first
+    receipt; a worker who goes back and fills the same form for a workmate makes a new one."""
+    ignored = {"started", "website", "nonce"}
+    content = json.dumps({k: v for k, v in sorted(posted.values.items()) if k not in ignored},
+                         ensure_ascii=False, sort_keys=True)
+    digest = hashlib.sha256(content.encode())
+    for processed in posted.files:
+        digest.update(processed.sha256.encode())
+    return f"form:{posted.nonce}:{digest.hexdigest()[:32]}"
 
 
 def looks_like_a_bot(values: dict[str, Any]) -> bool:

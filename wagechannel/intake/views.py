@@ -26,7 +26,7 @@ from wagechannel.intake.services import (CODE_LENGTH, add_message, find_by_code,
                                          phone_suffix_matches, public_status, route_after_commit,
                                          stash_uploads, stashed_counts, store_unique)
 from wagechannel.intake.submission import (fresh_form_fields, limit_photos, looks_like_a_bot,
-                                           read_post, restarted)
+                                           read_post, repeat_key, restarted)
 from wagechannel.intake.validation import LeadInvalid, parse_lead
 from wagechannel.places.models import LEGAL_AID
 from wagechannel.places.services import (routable_regions, serving_organisation,
@@ -111,7 +111,7 @@ def handle_report(*, board: Board | None, template: str, channel: str,
         context = form_context(restarted(values), errors, board=board)
         return render_template(template, **context, **(extra or {})), 422
     lead, _created = store_unique(db.session, data, board=board, channel=channel,
-                                  idempotency_key=f"form:{posted.nonce}", files=posted.files,
+                                  idempotency_key=repeat_key(posted), files=posted.files,
                                   upload_key=posted.nonce, region_code=region_code,
                                   project=project, taken_by=staff)
     lead_id, code = lead.id, lead.code
