@@ -27,7 +27,7 @@ class Defaults:
     # Many phones share one carrier address, so per address the limit is loose; per board and
     # per phone number it is tight. Only stored reports count against board and phone.
     INTAKE_LIMIT_IP = "300 per hour"
-    INTAKE_LIMIT_BOARD = "120 per hour"
+    INTAKE_LIMIT_BOARD = "300 per hour"  # a whole site may report at once in a collective dispute
     INTAKE_LIMIT_PHONE = "5 per hour"
     LOOKUP_LIMIT = "10 per hour"  # guesses at a phone's last four digits
     PROXY_FIX_X_FOR = 0  # how many reverse proxies to trust for the client's address

@@ -35,14 +35,18 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
 
+def render_http_error(code: int):  # type: ignore[no-untyped-def]
+    """The Chinese page (or JSON under /api/) for an HTTP error code."""
+    message = MESSAGES.get(code, "请求未能完成，请返回重试。")
+    if _wants_json():
+        return jsonify({"error": message, "status": code}), code
+    return render_template("error.html", code=code, message=message), code
+
+
 def register_error_handlers(app: "Flask") -> None:
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):  # type: ignore[no-untyped-def]
-        code = error.code or 500
-        message = MESSAGES.get(code, "请求未能完成，请返回重试。")
-        if _wants_json():
-            return jsonify({"error": message, "status": code}), code
-        return render_template("error.html", code=code, message=message), code
+        return render_http_error(error.code or 500)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):  # type: ignore[no-untyped-def]

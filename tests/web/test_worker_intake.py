@@ -272,8 +272,10 @@ def test_rate_limits_answer_in_chinese(limited_client, world) -> None:  # type: 
     url = f"/s/{world.board.token}"
     statuses = [client.post(url, data=report_form(client, url)).status_code for _ in range(3)]
     assert statuses == [303, 303, 429]
-    page = client.post(url, data=report_form(client, url)).get_data(as_text=True)
-    assert "提交太频繁" in page and "12348" in page
+    limited = client.post(url, data=report_form(client, url, hometown="贵州毕节"))
+    page = limited.get_data(as_text=True)
+    assert limited.status_code == 429 and "提交太频繁" in page and "12348" in page
+    assert 'value="贵州毕节"' in page and 'value="张三"' in page  # nothing typed is lost
     other_phone = client.post(url, data=report_form(client, url, phone="13700001111"))
     assert other_phone.status_code == 303  # the limit is per phone number
     api = [client.post("/api/v1/leads", json={"board_token": world.board.token, "consent": True,
@@ -477,3 +479,13 @@ def test_the_same_form_filled_again_for_a_workmate_is_a_new_report(client, db, w
     again = client.post(url, data={**data, "name": "乙", "phone": "13900001111"}).headers["Location"]
     assert first != again and count(db, Lead) == 2
     assert client.post(url, data=data).headers["Location"] == first  # a resend of the first
+
+
+def test_staff_form_shows_every_problem_at_once_and_keeps_photos(client, db, world) -> None:  # type: ignore[no-untyped-def]
+    login(client, world.users["legal_aid_staff"].username)
+    data = report_form(client, "/intake/new", phone="1", project_id=str(world.project.id))
+    data["photos"] = [(io.BytesIO(jpeg_with_gps()), "a.jpg")]
+    response = client.post("/intake/new", data=data, content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "请选择来源渠道" in page and "手机号码应为11位数字" in page and "已经收到 1 张照片" in page

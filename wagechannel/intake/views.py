@@ -85,20 +85,21 @@ class Stored:
 
 def handle_report(*, board: Board | None, template: str, channel: str,
                   extra: dict[str, Any] | None = None, staff: Any = None,
-                  region_code: str | None = None, project: Any = None):  # type: ignore[no-untyped-def]
+                  region_code: str | None = None, project: Any = None,
+                  pre_errors: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
     """POST of any report form: check, keep files, store once, commit, then route."""
     posted = read_post()
     values = posted.values
     if staff is None and looks_like_a_bot(values):
         return _fake_receipt()
-    errors: dict[str, str] = {}
+    errors: dict[str, str] = dict(pre_errors or {})
     try:
         data = parse_lead(values, today=local_today())
     except LeadInvalid as invalid:
         errors.update(invalid.errors)
     limit_photos(posted, stashed_counts(db.session, posted.nonce).get("photo", 0))
     errors.update(posted.file_errors)
-    if board is None and project is None and region_code is None:
+    if board is None and project is None and region_code is None and "project_id" not in errors:
         region_code = values.get("region_code") or None
         if staff is not None and region_code is None:
             errors["region_code"] = "请选择项目，或选择工地所在的区县。"
@@ -160,12 +161,37 @@ def _worker_form(board: Board | None):  # type: ignore[no-untyped-def]
     return redirect(url_for("intake.receipt", code=result.code, new=1), code=303)
 
 
+FORM_TEMPLATES = {"intake.report": "intake/form.html", "intake.general_report": "intake/form.html",
+                  "intake.staff_report": "intake/staff_form.html"}
+
+
+@bp.app_errorhandler(429)
+def too_many(error: Exception):  # type: ignore[no-untyped-def]
+    """Over a rate limit on a report form: the form again, everything kept, and a way out."""
+    if request.method == "POST" and request.endpoint in FORM_TEMPLATES:
+        shown = _show_form_again("提交太频繁了，请过一会儿再点“提交”，您填的内容都还在。"
+                                 "急事请直接拨打12348。", 429)
+        if shown is not None:
+            return shown
+    from wagechannel.errors import render_http_error
+    return render_http_error(429)
+
+
 @bp.app_errorhandler(CSRFError)
 def csrf_failed(error: CSRFError):  # type: ignore[no-untyped-def]
     """An expired or missing form token: show the worker's form again with everything kept."""
-    notice = "页面停留时间太长了，您填的内容都还在，请再点一次“提交”。"
-    forms = {"intake.report": "intake/form.html", "intake.general_report": "intake/form.html",
-             "intake.staff_report": "intake/staff_form.html"}
+    shown = _show_form_again("页面停留时间太长了，您填的内容都还在，请再点一次“提交”。", 400)
+    if shown is not None:
+        return shown
+    if request.path.startswith("/api/"):
+        abort(400)
+    return render_template("error.html", code=400,
+                           message="页面已过期，请返回上一页，刷新后再试一次。"), 400
+
+
+def _show_form_again(notice: str, status: int):  # type: ignore[no-untyped-def]
+    """The report form the request came from, with what was typed and uploaded, or None."""
+    forms = FORM_TEMPLATES
     if request.endpoint in forms:
         board = None
         if request.endpoint == "intake.report":
@@ -183,11 +209,8 @@ def csrf_failed(error: CSRFError):  # type: ignore[no-untyped-def]
         extra = _staff_extra() if request.endpoint == "intake.staff_report" else {}
         return render_template(forms[request.endpoint],
                                **form_context(restarted(posted.values), posted.file_errors,
-                                              board=board, notice=notice), **extra), 400
-    if request.path.startswith("/api/"):
-        abort(400)
-    return render_template("error.html", code=400,
-                           message="页面已过期，请返回上一页，刷新后再试一次。"), 400
+                                              board=board, notice=notice), **extra), status
+    return None
 
 
 @bp.route("/q", methods=["GET", "POST"])
@@ -284,13 +307,8 @@ def staff_report():  # type: ignore[no-untyped-def]
         problems["channel"] = "请选择来源渠道。"
     if raw_project and project is None:
         problems["project_id"] = "请从列表中选择项目。"
-    if problems:
-        values = read_post().values
-        return render_template("intake/staff_form.html",
-                               **form_context(restarted(values), problems, board=None),
-                               **extra), 422
     result = handle_report(board=None, template="intake/staff_form.html", channel=channel,
-                           extra=extra, staff=current_user, project=project)
+                           extra=extra, staff=current_user, project=project, pre_errors=problems)
     if not isinstance(result, Stored):
         return result
     record(db.session, "staff_intake", actor=current_user, object_type="lead",
