@@ -48,6 +48,15 @@ def purge_stashed_uploads(app: Flask) -> int:
             return int(result.rowcount or 0)
 
 
+def refresh_priorities(app: Flask) -> int:
+    """Keep the queue's order and reasons true as limitation periods run down."""
+    from wagechannel.cases.services import refresh_priorities as refresh
+
+    with app.app_context():
+        with db.unit_of_work() as session:
+            return refresh(session, local_today())
+
+
 def build_scheduler(app: Flask) -> BlockingScheduler:
     scheduler = BlockingScheduler(timezone=CHINA)
     scheduler.add_job(route_pending, "interval", seconds=ROUTE_INTERVAL_SECONDS, args=[app],
@@ -55,4 +64,6 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
                       misfire_grace_time=ROUTE_INTERVAL_SECONDS)
     scheduler.add_job(purge_stashed_uploads, "interval", hours=1, args=[app],
                       id="purge_stashed_uploads", coalesce=True, max_instances=1)
+    scheduler.add_job(refresh_priorities, "cron", hour="*", minute=5, args=[app],
+                      id="refresh_priorities", coalesce=True, max_instances=1)
     return scheduler

@@ -82,7 +82,7 @@ def test_an_unexpected_routing_error_never_loses_the_lead(db, world, monkeypatch
 
 @pytest.mark.parametrize("work_end,expected", [
     (date(2025, 12, 2), "可先行提供法律援助"),   # 4 days left: Legal Aid Law art. 44
-    (date(2025, 12, 20), "仲裁时效还剩22天"),
+    (date(2025, 12, 20), "仲裁时效还剩23天"),  # 2026-12-20 is a Sunday: runs to Monday
     (date(2025, 11, 1), "离职已满一年"),
 ])
 def test_priority_names_the_limitation_period(world, db, work_end, expected) -> None:  # type: ignore[no-untyped-def]
@@ -112,3 +112,29 @@ def test_urgent_situations_come_first() -> None:
     score, reasons = priority_for(threatened, TODAY)
     assert score > priority_for(calm, TODAY)[0] + 100
     assert reasons[:2] == ["发生冲突或受到威胁", "没钱吃饭或回家"]
+
+
+def test_a_limitation_ending_on_a_holiday_runs_to_the_next_working_day() -> None:
+    # 2026-10-01 is National Day: the year from 2025-10-01 runs to the first working day after.
+    assert limitation_end(date(2025, 10, 1)) == date(2026, 10, 8)
+    lead = Lead(work_end=date(2025, 10, 1), workers_affected=1, wants="consult",
+                amount_owed_fen=None, urgent=[])
+    score, reasons = priority_for(lead, date(2026, 10, 2))
+    assert any("可先行提供法律援助" in reason for reason in reasons), reasons
+    assert limitation_end(date(2025, 11, 20)) == date(2026, 11, 20)  # a Friday stays
+
+
+def test_unpublished_years_fall_back_to_weekends_provisionally() -> None:
+    from wagechannel.deadlines.calendar import roll_to_working_day
+    day, provisional = roll_to_working_day(date(2031, 3, 8))  # a Saturday, year unknown
+    assert day == date(2031, 3, 10) and provisional
+
+
+def test_priorities_are_refreshed_as_time_passes(db, world) -> None:  # type: ignore[no-untyped-def]
+    from wagechannel.cases.services import refresh_priorities
+    lead = store_lead(db, lead_input(work_end="2025-12-20"), board=world.board, channel="qr")
+    case = route_lead(db, lead, today=date(2026, 10, 1))
+    assert not any("时效" in reason for reason in case.priority_reasons)
+    assert refresh_priorities(db, date(2026, 12, 15)) == 1
+    assert any("可先行提供法律援助" in reason for reason in case.priority_reasons)
+    assert refresh_priorities(db, date(2026, 12, 15)) == 0

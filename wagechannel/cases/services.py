@@ -8,17 +8,20 @@ from sqlalchemy.orm import Session
 
 from wagechannel.accounts.models import User
 from wagechannel.cases.models import Case, Claimant
+from wagechannel.deadlines.calendar import roll_to_working_day
 from wagechannel.intake.models import Lead
 from wagechannel.places.models import Organisation
 from wagechannel.tokens import random_code
 
 
 def limitation_end(work_end: date) -> date:
-    """Arbitration limitation for wages: one year from the end of employment (LDMAL art. 27)."""
+    """Arbitration limitation for wages: one year from the end of employment (LDMAL art. 27);
+    a last day on a rest day or holiday moves to the next working day (CPL art. 85)."""
     try:
-        return work_end.replace(year=work_end.year + 1)
+        end = work_end.replace(year=work_end.year + 1)
     except ValueError:  # 29 February
-        return work_end.replace(year=work_end.year + 1, day=28)
+        end = work_end.replace(year=work_end.year + 1, day=28)
+    return roll_to_working_day(end)[0]
 
 
 def priority_for(lead: Lead, today: date) -> tuple[int, list[str]]:
@@ -108,3 +111,21 @@ def can_view_case(user: User, case: Case) -> bool:
 def sees_personal_data(user: User) -> bool:
     """Legal-aid staff and lawyers contact the worker; a liaison and admin see it masked."""
     return user.role in {"legal_aid_staff", "lawyer"}
+
+
+OPEN_STATUSES = ("pending", "accepted", "decided", "assigned", "in_progress")
+
+
+def refresh_priorities(session: Session, today: date) -> int:
+    """Recompute the priority of open cases: time limits come closer every day."""
+    changed = 0
+    for case in session.scalars(select(Case).where(Case.status.in_(OPEN_STATUSES))):
+        scores = [priority_for(lead, today) for lead in case.leads]
+        if not scores:
+            continue
+        score, reasons = max(scores, key=lambda pair: pair[0])
+        if (score, reasons) != (case.priority, case.priority_reasons):
+            case.priority, case.priority_reasons = score, reasons
+            changed += 1
+    session.flush()
+    return changed
