@@ -47,7 +47,7 @@ def test_an_incomplete_project_lists_exactly_what_is_missing(client, db, world) 
     page = client.get(project_url).get_data(as_text=True)
     missing = page.split('id="missing"')[1].split("</ul>")[0]
     assert "缺少以下3项" in page
-    for item in ("仲裁委电话", "分包单位（至少一家）", "工资支付日期"):
+    for item in ("仲裁委电话", "分包单位（没有请填“无”）", "工资支付日期"):
         assert item in missing
     assert "建设单位名称" not in missing
     project = db.scalar(select(Project).where(Project.name == "新项目一期"))
@@ -135,3 +135,16 @@ def test_deleting_a_project_keeps_its_qr_useful(client, db, world) -> None:  # t
     page = client.get(f"/s/{world.board.token}").get_data(as_text=True)
     assert "已经停用" in page and "12348" in page and 'name="phone"' in page
     assert world.project.name not in page
+
+
+def test_a_site_without_subcontractors_can_print(client, db, world) -> None:  # type: ignore[no-untyped-def]
+    login(client, world.users["contractor"].username)
+    url = f"/projects/{world.project.id}/edit"
+    assert client.post(url, data=form_data(client, url, subcontractors="无")).status_code == 303
+    db.expire_all()
+    project = db.get(Project, world.project.id)
+    assert project.no_subcontractors and project.subcontractors == []
+    assert ">无</textarea>" in client.get(url).get_data(as_text=True)
+    html = client.get(f"/boards/{world.board.id}/download?format=html").get_data(as_text=True)
+    assert "分包单位" in html and client.get(
+        f"/boards/{world.board.id}/download?format=pdf").status_code == 200

@@ -89,7 +89,7 @@ def missing_items(session: Session, project: Project,
         ("施工总承包单位名称", project.contractor.name),
         ("项目部名称", project.project_office_name),
         ("项目部电话", project.project_office_phone),
-        ("分包单位（至少一家）", project.subcontractors),
+        ("分包单位（没有请填“无”）", project.subcontractors or project.no_subcontractors or None),
         ("行业工程建设主管部门", project.authority_name),
         ("行业主管部门投诉电话", project.authority_phone),
         ("劳资专管员姓名", project.labour_manager_name),
@@ -123,8 +123,8 @@ def board_content(session: Session, board: Board, *, base_url: str) -> BoardCont
         Item("项目部", _join(project.project_office_name,
                           f"项目经理 {project.project_manager_name}" if project.project_manager_name else None,
                           f"电话 {project.project_office_phone}")),
-        *[Item("分包单位", _join(sub.name, sub.scope, f"电话 {sub.phone}" if sub.phone else None))
-          for sub in project.subcontractors],
+        *([Item("分包单位", _join(sub.name, sub.scope, f"电话 {sub.phone}" if sub.phone else None))
+           for sub in project.subcontractors] or [Item("分包单位", "无")]),
         Item("行业工程建设主管部门", _join(project.authority_name, f"投诉电话 {project.authority_phone}")),
         Item("劳资专管员", _join(project.labour_manager_name, f"电话 {project.labour_manager_phone}")),
     ]

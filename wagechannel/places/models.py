@@ -109,6 +109,8 @@ class Project(Base):
     project_office_name: Mapped[str | None] = mapped_column(String(200))
     project_manager_name: Mapped[str | None] = mapped_column(String(64))
     project_office_phone: Mapped[str | None] = mapped_column(String(32))
+    # A site without subcontractors says so (the board then prints 无) rather than staying blank.
+    no_subcontractors: Mapped[bool] = mapped_column(default=False)
     authority_name: Mapped[str | None] = mapped_column(String(200))
     authority_phone: Mapped[str | None] = mapped_column(String(32))
     labour_manager_name: Mapped[str | None] = mapped_column(String(64))

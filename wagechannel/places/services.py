@@ -167,10 +167,14 @@ class ProjectInvalid(Exception):
         self.errors = errors
 
 
+NONE_WORDS = {"无", "没有", "无分包", "无分包单位"}
+
+
 def parse_subcontractors(raw: Any) -> list[SubcontractorInput]:
-    """One per line: 名称，分包内容，电话 (separated by |, comma or tab; only the name is needed)."""
+    """One per line: 名称，分包内容，电话 (separated by |, comma or tab; only the name is needed).
+    "无" alone means the site has none (see says_no_subcontractors)."""
     text = clean_text(raw, multiline=True)
-    if not text:
+    if not text or says_no_subcontractors(text):
         return []
     items = []
     for number, line in enumerate(text.splitlines(), start=1):
@@ -192,6 +196,11 @@ def parse_subcontractors(raw: Any) -> list[SubcontractorInput]:
     if len(items) > MAX_SUBCONTRACTORS:
         raise Invalid(f"分包单位最多{MAX_SUBCONTRACTORS}家。")
     return items
+
+
+def says_no_subcontractors(raw: Any) -> bool:
+    text = clean_text(raw, multiline=True) or ""
+    return text.replace("。", "").strip() in NONE_WORDS
 
 
 def parse_project(data: Mapping[str, Any], session: Session) -> ProjectInput:
@@ -232,6 +241,7 @@ def parse_project(data: Mapping[str, Any], session: Session) -> ProjectInput:
         subcontractors = parse_subcontractors(data.get("subcontractors"))
     except Invalid as invalid:
         errors["subcontractors"] = str(invalid)
+    values["no_subcontractors"] = says_no_subcontractors(data.get("subcontractors"))
     if errors:
         raise ProjectInvalid(errors)
     return ProjectInput(values=values, subcontractors=subcontractors)
@@ -246,7 +256,7 @@ def project_form_values(project: Project) -> dict[str, str]:
         values[name] = yuan_text(fen)
     values["pay_day"] = str(project.pay_day or "")
     values["contractor_id"] = str(project.contractor_id)
-    values["subcontractors"] = "\n".join(
+    values["subcontractors"] = "无" if project.no_subcontractors else "\n".join(
         "，".join(part for part in (sub.name, sub.scope, sub.phone) if part)
         for sub in project.subcontractors)
     return values
