@@ -165,6 +165,84 @@ def board_render(project_id: int | None, contractor_id: int | None, region_code:
     click.echo(f"已输出 {len(selection.ready)} 块告示牌（{layout.name}，{fmt}）到 {output}")
 
 
+@main.group(help="行政区划")
+def region() -> None:
+    pass
+
+
+@region.command("add", help="登记行政区划（GB/T 2260 六位代码）")
+@click.argument("code")
+@click.argument("name")
+@click.option("--min-wage-monthly", default=None, help="最低工资标准（元/月）")
+@click.option("--min-wage-hourly", default=None, help="小时最低工资标准（元/小时）")
+@with_app
+def region_add(code: str, name: str, min_wage_monthly: str | None,
+               min_wage_hourly: str | None) -> None:
+    from wagechannel.extensions import db as database
+    from wagechannel.places.services import ProjectInvalid, ensure_region, set_region_wage
+
+    try:
+        with database.unit_of_work() as session:
+            created = ensure_region(session, code, name)
+            if min_wage_monthly or min_wage_hourly:
+                set_region_wage(session, created, monthly=min_wage_monthly,
+                                hourly=min_wage_hourly)
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    except ProjectInvalid as invalid:
+        raise click.ClickException("；".join(invalid.errors.values())) from invalid
+    click.echo(f"已登记 {code} {name}。")
+
+
+@main.group(help="法律援助中心和人社部门")
+def org() -> None:
+    pass
+
+
+@org.command("add", help="登记法律援助中心或人社部门及其服务的行政区划")
+@click.option("--kind", required=True, type=click.Choice(["legal_aid", "bureau"]))
+@click.option("--name", required=True)
+@click.option("--region", "regions", required=True, multiple=True, help="服务的行政区划代码，可多次给出")
+@click.option("--phone", default=None)
+@click.option("--address", default=None)
+@with_app
+def org_add(kind: str, name: str, regions: tuple[str, ...], phone: str | None,
+            address: str | None) -> None:
+    from wagechannel.extensions import db as database
+    from wagechannel.places.services import create_organisation
+
+    try:
+        with database.unit_of_work() as session:
+            created = create_organisation(session, kind=kind, name=name,
+                                          region_codes=list(regions), phone=phone,
+                                          address=address)
+            click.echo(f"已登记 {created.name}（编号 {created.id}）。")
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+
+
+@main.group(help="施工总承包单位")
+def contractor() -> None:
+    pass
+
+
+@contractor.command("add", help="登记施工总承包单位")
+@click.argument("name")
+@click.option("--credit-code", default=None, help="统一社会信用代码")
+@click.option("--phone", default=None)
+@with_app
+def contractor_add(name: str, credit_code: str | None, phone: str | None) -> None:
+    from wagechannel.extensions import db as database
+    from wagechannel.places.services import create_contractor
+
+    try:
+        with database.unit_of_work() as session:
+            created = create_contractor(session, name=name, credit_code=credit_code, phone=phone)
+            click.echo(f"已登记 {created.name}（编号 {created.id}）。")
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+
+
 @main.group(help="账号")
 def user() -> None:
     pass

@@ -83,3 +83,29 @@ def test_scheduler_runs_the_routing_job_every_minute(app) -> None:  # type: igno
     job = build_scheduler(app).get_job("route_pending")
     assert job.func is route_pending and job.trigger.interval.total_seconds() == 60
     assert job.max_instances == 1
+
+
+def test_setting_up_a_county_from_the_command_line(runner, db, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from wagechannel.places.models import BUREAU, Contractor, Organisation, Region
+    from wagechannel.places.services import serving_organisation
+
+    monkeypatch.setattr("wagechannel.cli._app", lambda: runner.app)
+    for args in (["region", "add", "510000", "四川省"],
+                 ["region", "add", "510100", "成都市", "--min-wage-monthly", "2100"],
+                 ["region", "add", "510104", "成都市锦江区"],
+                 ["org", "add", "--kind", "legal_aid", "--name", "锦江区法律援助中心",
+                  "--region", "510104", "--phone", "028-12345678", "--address", "锦江路1号"],
+                 ["org", "add", "--kind", "bureau", "--name", "成都市人社局", "--region", "510100"],
+                 ["contractor", "add", "四川某建设有限公司", "--phone", "028-87654321"]):
+        result = runner.invoke(main, args)
+        assert result.exit_code == 0, (args, result.output)
+    assert db.get(Region, "510100").minimum_wage_monthly_fen == 210000
+    assert serving_organisation(db, "510104", BUREAU).name == "成都市人社局"
+    assert db.scalar(select(Contractor).where(Contractor.name == "四川某建设有限公司")) is not None
+    bad = runner.invoke(main, ["region", "add", "12", "x"])
+    assert bad.exit_code != 0 and "6位数字" in bad.output
+    unknown = runner.invoke(main, ["org", "add", "--kind", "bureau", "--name", "x", "--region", "999999"])
+    assert unknown.exit_code != 0 and "服务区域不存在" in unknown.output
+    assert db.scalar(select(Organisation).where(Organisation.name == "x")) is None
