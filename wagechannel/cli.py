@@ -29,12 +29,12 @@ def with_app(command: Callable[..., Any]) -> Callable[..., Any]:
 
 @click.group(help="农民工讨薪绿色通道（wagechannel）管理命令")
 def main() -> None:
-    pass
+    """The `wagechannel` command."""
 
 
 @main.group(help="数据库")
 def db() -> None:
-    pass
+    """数据库"""
 
 
 def _upgrade() -> None:
@@ -94,7 +94,7 @@ def serve(host: str, port: int, threads: int, with_demo: bool) -> None:
 
 @main.group(help="告示牌")
 def board() -> None:
-    pass
+    """告示牌"""
 
 
 @board.command("list", help="列出全部告示牌及其二维码地址")
@@ -167,7 +167,7 @@ def board_render(project_id: int | None, contractor_id: int | None, region_code:
 
 @main.group(help="行政区划")
 def region() -> None:
-    pass
+    """行政区划"""
 
 
 @region.command("add", help="登记行政区划（GB/T 2260 六位代码）")
@@ -196,7 +196,7 @@ def region_add(code: str, name: str, min_wage_monthly: str | None,
 
 @main.group(help="法律援助中心和人社部门")
 def org() -> None:
-    pass
+    """法律援助中心和人社部门"""
 
 
 @org.command("add", help="登记法律援助中心或人社部门及其服务的行政区划")
@@ -223,7 +223,7 @@ def org_add(kind: str, name: str, regions: tuple[str, ...], phone: str | None,
 
 @main.group(help="施工总承包单位")
 def contractor() -> None:
-    pass
+    """施工总承包单位"""
 
 
 @contractor.command("add", help="登记施工总承包单位")
@@ -245,7 +245,7 @@ def contractor_add(name: str, credit_code: str | None, phone: str | None) -> Non
 
 @main.group(help="账号")
 def user() -> None:
-    pass
+    """账号"""
 
 
 @user.command("add", help="新建账号")
@@ -274,7 +274,7 @@ def user_add(username: str, role: str, password: str, display_name: str | None,
 
 @main.group(help="线索")
 def leads() -> None:
-    pass
+    """线索"""
 
 
 @leads.command("route", help="把尚未转交的线索转交给管辖机构（失败的会留待下次）")
@@ -291,7 +291,7 @@ def leads_route() -> None:
 
 @main.group(help="个人信息加密密钥")
 def keys() -> None:
-    pass
+    """个人信息加密密钥"""
 
 
 @keys.command("rotate", help="换用新密钥并重新加密全部手机号和身份证号")
@@ -329,7 +329,7 @@ def scheduler() -> None:
     try:
         build_scheduler(app).start()
     except (KeyboardInterrupt, SystemExit):
-        pass
+        click.echo("定时任务已停止。")
 
 
 if __name__ == "__main__":
