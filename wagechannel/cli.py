@@ -80,9 +80,14 @@ def demo(password: str | None) -> None:
 @click.option("--threads", default=8, show_default=True, type=int)
 @click.option("--demo", "with_demo", is_flag=True, help="同时载入演示数据")
 def serve(host: str, port: int, threads: int, with_demo: bool) -> None:
+    import os
+
     import waitress
 
     app = _app()
+    if not os.environ.get("WAGECHANNEL_BASE_URL"):
+        # No public address configured: QR codes and printed links point at this server.
+        app.config["BASE_URL"] = f"http://{host}:{port}"
     with app.app_context():
         _upgrade()
         if with_demo:

@@ -65,3 +65,13 @@ def test_the_board_page_explains_a_missing_font(client, world, app, monkeypatch)
     response = client.get(f"/boards/{world.board.id}/download?format=pdf")
     assert response.status_code == 503
     assert "fonts-noto-cjk" in response.get_data(as_text=True)
+
+
+def test_the_project_page_warns_of_a_missing_font_and_html_still_prints(client, world, app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import login
+    monkeypatch.setitem(app.config, "FONT", "/nonexistent/font.ttc")
+    login(client, world.users["contractor"].username)
+    page = client.get(f"/projects/{world.project.id}").get_data(as_text=True)
+    assert 'id="font-problem"' in page and "fonts-noto-cjk" in page
+    html = client.get(f"/boards/{world.board.id}/download?format=html")
+    assert html.status_code == 200 and world.board.token in html.get_data(as_text=True)

@@ -281,6 +281,9 @@ def test_rate_limits_answer_in_chinese(limited_client, world) -> None:  # type: 
     api = [client.post("/api/v1/leads", json={"board_token": world.board.token, "consent": True,
                                               "phone": "13600002222"}) for _ in range(3)]
     assert [r.status_code for r in api] == [201, 201, 429]
+    # the same phone is already at its limit through the API: the form refuses it too
+    again = client.post(url, data=report_form(client, url, phone="13600002222"))
+    assert again.status_code == 429
     assert api[-1].status_code == 429 and api[-1].get_json()["error"].startswith("提交太频繁")
 
 

@@ -51,12 +51,15 @@ def _config(name: str) -> Callable[[], str]:
 
 
 def intake_limits(view: Callable[..., Any]) -> Callable[..., Any]:
-    """All three limits on a view that stores reports (POST only)."""
-    view = limiter.limit(_config("INTAKE_LIMIT_PHONE"), key_func=phone_key, methods=["POST"],
-                         deduct_when=_stored, exempt_when=lambda: _phone() is None)(view)
-    view = limiter.limit(_config("INTAKE_LIMIT_BOARD"), key_func=board_key, methods=["POST"],
-                         deduct_when=_stored)(view)
-    return limiter.limit(_config("INTAKE_LIMIT_IP"), methods=["POST"])(view)
+    """All three limits on a view that stores reports (POST only). Shared by every way in
+    (board form, general form, staff desk, API): one phone gets its handful once, not per route."""
+    view = limiter.shared_limit(_config("INTAKE_LIMIT_PHONE"), scope="intake-phone",
+                                key_func=phone_key, methods=["POST"], deduct_when=_stored,
+                                exempt_when=lambda: _phone() is None)(view)
+    view = limiter.shared_limit(_config("INTAKE_LIMIT_BOARD"), scope="intake-board",
+                                key_func=board_key, methods=["POST"], deduct_when=_stored)(view)
+    return limiter.shared_limit(_config("INTAKE_LIMIT_IP"), scope="intake-address",
+                                methods=["POST"])(view)
 
 
 def lookup_limit(view: Callable[..., Any]) -> Callable[..., Any]:

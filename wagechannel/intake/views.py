@@ -138,7 +138,9 @@ def board_lookup():  # type: ignore[no-untyped-def]
 def report(token: str):  # type: ignore[no-untyped-def]
     board = find_board(db.session, token)
     if board is None:
-        return render_template("intake/unknown_board.html", token=token[:32]), 404
+        # No such board: the general form at once, so the worker can still report.
+        return render_template("intake/form.html", missing_token=token[:32],
+                               **form_context(_blank_values(), {}, board=None)), 404
     if request.method == "GET":
         record_scan(db.session, board, local_today())
         db.session.commit()

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from wagechannel.accounts.permissions import roles_required
 from wagechannel.accounts.services import record
+from wagechannel.boards.fonts import FontMissing, find_font
 from wagechannel.boards.layouts import layout_choices
 from wagechannel.boards.models import REVOKE_REASONS
 from wagechannel.boards.services import (STALE_DAYS, board_url, missing_items, project_channels,
@@ -63,7 +64,13 @@ def project(project_id: int):  # type: ignore[no-untyped-def]
     # A contractor never sees a count of leads: on a small site it could point to one worker.
     lead_count = None if current_user.role == "contractor" else db.session.scalar(
         select(func.count(Lead.id)).where(Lead.project_id == item.id))
+    try:
+        find_font(current_app.config.get("FONT"))
+        font_problem = None
+    except FontMissing as missing:
+        font_problem = missing.message  # PNG and PDF need it; the HTML print view does not
     return render_template("places/project.html", project=item, channels=channels,
+                           font_problem=font_problem,
                            missing=missing_items(db.session, item, channels),
                            board_urls={b.id: board_url(base_url, b.token) for b in item.boards},
                            scans=scans, lead_count=lead_count, revoke_reasons=REVOKE_REASONS,
