@@ -492,3 +492,22 @@ def test_staff_form_shows_every_problem_at_once_and_keeps_photos(client, db, wor
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "请选择来源渠道" in page and "手机号码应为11位数字" in page and "已经收到 1 张照片" in page
+
+
+def test_the_worker_adds_photos_later(client, db, world) -> None:  # type: ignore[no-untyped-def]
+    url = f"/s/{world.board.token}"
+    code = client.post(url, data=report_form(client, url)).headers["Location"].split("/q/")[1][:8]
+    token = csrf_token(client, f"/q/{code}")
+    client.post(f"/q/{code}/verify", data={"csrf_token": token, "digits": "8001"})
+    bad = client.post(f"/q/{code}/reply", content_type="multipart/form-data",
+                      data={"csrf_token": token, "body": "这是欠条",
+                            "photos": [(io.BytesIO(b"not an image"), "a.jpg")]})
+    assert bad.status_code == 422 and "这不是照片" in bad.get_data(as_text=True)
+    assert "这是欠条" in bad.get_data(as_text=True)
+    ok = client.post(f"/q/{code}/reply", content_type="multipart/form-data",
+                     data={"csrf_token": token, "photos": [(io.BytesIO(jpeg_with_gps()), "a.jpg")]})
+    assert ok.status_code == 303
+    lead = last_lead(db)
+    assert [f.kind for f in lead.files] == ["photo"]
+    assert len(Image.open(io.BytesIO(lead.files[0].data)).getexif()) == 0
+    assert lead.messages[-1].body == "补充了1张照片。"

@@ -79,12 +79,12 @@ def store_lead(session: Session, data: LeadInput, *, board: Board | None, channe
                 EvidenceFile.upload_key == upload_key, EvidenceFile.lead_id.is_(None))):
             waiting.lead_id = lead.id
     for processed in files:
-        session.add(_evidence_row(processed, lead_id=lead.id))
+        session.add(evidence_row(processed, lead_id=lead.id))
     session.flush()
     return lead
 
 
-def _evidence_row(processed: ProcessedFile, *, lead_id: int | None = None,
+def evidence_row(processed: ProcessedFile, *, lead_id: int | None = None,
                   upload_key: str | None = None) -> EvidenceFile:
     return EvidenceFile(lead_id=lead_id, upload_key=upload_key, kind=processed.kind,
                         content_type=processed.content_type, size=len(processed.data),
@@ -105,7 +105,7 @@ def stash_uploads(session: Session, upload_key: str, files: Sequence[ProcessedFi
     """Keep files from a form that failed validation, so the worker need not pick them again."""
     drop_replaced_stash(session, upload_key, files)
     for processed in files:
-        session.add(_evidence_row(processed, upload_key=upload_key))
+        session.add(evidence_row(processed, upload_key=upload_key))
     session.flush()
 
 

@@ -18,11 +18,12 @@ from wagechannel.boards.services import find_board, record_scan
 from wagechannel.clock import local_today
 from wagechannel.db import utcnow
 from wagechannel.errors import MESSAGES, DomainError
+from wagechannel.validation import Invalid
 from wagechannel.extensions import db
 from wagechannel.intake import models
-from wagechannel.intake.evidence import MAX_PHOTOS
+from wagechannel.intake.evidence import MAX_PHOTOS, ProcessedFile, process_photo
 from wagechannel.intake.limits import address_limit, intake_limits, lookup_limit
-from wagechannel.intake.services import (CODE_LENGTH, add_message, find_by_code,
+from wagechannel.intake.services import (CODE_LENGTH, add_message, evidence_row, find_by_code,
                                          phone_suffix_matches, public_status, route_after_commit,
                                          stash_uploads, stashed_counts, store_unique)
 from wagechannel.intake.submission import (fresh_form_fields, limit_photos, looks_like_a_bot,
@@ -265,17 +266,29 @@ def verify(code: str):  # type: ignore[no-untyped-def]
 @bp.route("/q/<code>/reply", methods=["POST"])
 @address_limit
 def reply(code: str):  # type: ignore[no-untyped-def]
-    """The worker writes back, or adds what they forgot, after proving the phone suffix."""
+    """The worker writes back, or adds what they forgot (words and photos), after proving the
+    phone suffix."""
     lead = find_by_code(db.session, code)
     if lead is None:
         abort(404)
     if lead.code not in session.get(VERIFIED, []):
         return redirect(url_for("intake.receipt", code=lead.code), code=303)
     body = request.form.get("body", "")
+    photos: list[ProcessedFile] = []
+    uploads = [f for f in request.files.getlist("photos") if f and f.filename]
     try:
+        if len(uploads) > MAX_PHOTOS:
+            raise DomainError(f"照片一次最多{MAX_PHOTOS}张。")
+        photos = [process_photo(upload.read()) for upload in uploads]
+        if photos and not (body or "").strip():
+            body = f"补充了{len(photos)}张照片。"
         add_message(db.session, lead, body, direction="from_worker")
-    except DomainError as error:
-        return _receipt_page(lead, status_code=422, reply_error=error.message, reply=body[:2000])
+    except (DomainError, Invalid) as error:
+        message = error.message if isinstance(error, DomainError) else str(error)
+        db.session.rollback()
+        return _receipt_page(lead, status_code=422, reply_error=message, reply=body[:2000])
+    for processed in photos:
+        db.session.add(evidence_row(processed, lead_id=lead.id))
     db.session.commit()
     return redirect(url_for("intake.receipt", code=lead.code) + "#messages", code=303)
 
