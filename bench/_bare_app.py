@@ -36,7 +36,7 @@ BUSY_TIMEOUT_MS = 15000  # the application's default (WAGECHANNEL_SQLITE_BUSY_TI
 
 
 class BareBase(DeclarativeBase):
-    pass
+    """The baseline's own metadata: one table, nothing of the app's."""
 
 
 class BareReport(BareBase):

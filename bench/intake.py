@@ -166,7 +166,7 @@ class Server:
         try:
             self.process.wait(timeout=15)
         except subprocess.TimeoutExpired:
-            pass
+            progress("server did not stop within 15 s; killing it")
         self.kill()
 
     def log_tail(self, lines: int = 20) -> str:

@@ -23,7 +23,7 @@ HASH_KEY_FILE = "hash_key"
 
 
 class KeysMissing(RuntimeError):
-    pass
+    """No key is configured, or a stored value does not decrypt with the configured keys."""
 
 
 class Keyring:
