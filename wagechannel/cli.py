@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from typing import Any
 
@@ -16,6 +17,19 @@ from wagechannel.errors import DomainError
 def _app() -> Flask:
     from wagechannel import create_app
     return create_app()
+
+
+@contextmanager
+def reported() -> Iterator[None]:
+    """A domain rule's Chinese message becomes the command's error (exit status 1)."""
+    from wagechannel.places.services import ProjectInvalid
+
+    try:
+        yield
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    except ProjectInvalid as invalid:
+        raise click.ClickException("；".join(invalid.errors.values())) from invalid
 
 
 def with_app(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -68,10 +82,8 @@ def _demo(password: str | None) -> None:
 @click.option("--password", default=None, help="演示账号的密码（至少8位）")
 @with_app
 def demo(password: str | None) -> None:
-    try:
+    with reported():
         _demo(password)
-    except DomainError as error:
-        raise click.ClickException(error.message) from error
 
 
 @main.command(help="升级数据库并启动网页服务（waitress）")
@@ -184,18 +196,13 @@ def region() -> None:
 def region_add(code: str, name: str, min_wage_monthly: str | None,
                min_wage_hourly: str | None) -> None:
     from wagechannel.extensions import db as database
-    from wagechannel.places.services import ProjectInvalid, ensure_region, set_region_wage
+    from wagechannel.places.services import ensure_region, set_region_wage
 
-    try:
-        with database.unit_of_work() as session:
-            created = ensure_region(session, code, name)
-            if min_wage_monthly or min_wage_hourly:
-                set_region_wage(session, created, monthly=min_wage_monthly,
-                                hourly=min_wage_hourly)
-    except DomainError as error:
-        raise click.ClickException(error.message) from error
-    except ProjectInvalid as invalid:
-        raise click.ClickException("；".join(invalid.errors.values())) from invalid
+    with reported(), database.unit_of_work() as session:
+        created = ensure_region(session, code, name)
+        if min_wage_monthly or min_wage_hourly:
+            set_region_wage(session, created, monthly=min_wage_monthly,
+                            hourly=min_wage_hourly)
     click.echo(f"已登记 {code} {name}。")
 
 
@@ -216,14 +223,11 @@ def org_add(kind: str, name: str, regions: tuple[str, ...], phone: str | None,
     from wagechannel.extensions import db as database
     from wagechannel.places.services import create_organisation
 
-    try:
-        with database.unit_of_work() as session:
-            created = create_organisation(session, kind=kind, name=name,
-                                          region_codes=list(regions), phone=phone,
-                                          address=address)
-            click.echo(f"已登记 {created.name}（编号 {created.id}）。")
-    except DomainError as error:
-        raise click.ClickException(error.message) from error
+    with reported(), database.unit_of_work() as session:
+        created = create_organisation(session, kind=kind, name=name,
+                                      region_codes=list(regions), phone=phone,
+                                      address=address)
+        click.echo(f"已登记 {created.name}（编号 {created.id}）。")
 
 
 @main.group(help="施工总承包单位")
@@ -240,12 +244,9 @@ def contractor_add(name: str, credit_code: str | None, phone: str | None) -> Non
     from wagechannel.extensions import db as database
     from wagechannel.places.services import create_contractor
 
-    try:
-        with database.unit_of_work() as session:
-            created = create_contractor(session, name=name, credit_code=credit_code, phone=phone)
-            click.echo(f"已登记 {created.name}（编号 {created.id}）。")
-    except DomainError as error:
-        raise click.ClickException(error.message) from error
+    with reported(), database.unit_of_work() as session:
+        created = create_contractor(session, name=name, credit_code=credit_code, phone=phone)
+        click.echo(f"已登记 {created.name}（编号 {created.id}）。")
 
 
 @main.group(help="账号")
@@ -267,14 +268,11 @@ def user_add(username: str, role: str, password: str, display_name: str | None,
     from wagechannel.accounts.services import create_user
     from wagechannel.extensions import db as database
 
-    try:
-        with database.unit_of_work() as session:
-            created = create_user(session, username=username, password=password, role=role,
-                                  display_name=display_name, organisation_id=organisation_id,
-                                  contractor_id=contractor_id)
-            click.echo(f"已创建账号 {created.username}（{created.role_label}）。")
-    except DomainError as error:
-        raise click.ClickException(error.message) from error
+    with reported(), database.unit_of_work() as session:
+        created = create_user(session, username=username, password=password, role=role,
+                              display_name=display_name, organisation_id=organisation_id,
+                              contractor_id=contractor_id)
+        click.echo(f"已创建账号 {created.username}（{created.role_label}）。")
 
 
 @main.group(help="线索")
