@@ -4,7 +4,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String
+from datetime import date
+
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wagechannel.db import Base, UTCDateTime, utcnow
@@ -34,6 +36,11 @@ class Case(Base):
     priority: Mapped[int] = mapped_column(Integer, default=0, index=True)
     priority_reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
     lawyer_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    # The earliest last day of the claimants' arbitration limitation (LDMAL art. 27), kept with
+    # the priority so lists show it without loading leads; provisional across unpublished years.
+    limitation_end: Mapped[date | None] = mapped_column(Date)
+    limitation_provisional: Mapped[bool] = mapped_column(default=False)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

@@ -30,6 +30,11 @@ EVIDENCE = {
     "chats": "微信聊天记录", "transfers": "转账记录", "none": "都没有",
 }
 URGENT = {"conflict": "发生冲突或受到威胁", "no_money": "没钱吃饭或回家"}
+# Asked outright: a blank end date must never pass for "still employed" (LDMAL art. 27).
+EMPLOYMENT = {"working": "还在这个工地干活", "ended": "已经不干了",
+              "ended_unknown": "已经不干了，记不清哪天"}
+WORK_END_PRECISION = {"day": "日", "month": "月"}
+AWARDS = {"award": "劳动仲裁裁决书", "judgment": "法院判决书"}
 BEST_TIMES = {"any": "随时", "morning": "上午", "noon": "中午", "evening": "晚上"}
 EVIDENCE_KINDS = {"photo": "照片", "voice": "语音"}
 MESSAGE_DIRECTIONS = {"to_worker": "工作人员", "from_worker": "工人"}
@@ -69,6 +74,15 @@ class Lead(Base):
     workers_affected: Mapped[int] = mapped_column(Integer, default=1)
     work_start: Mapped[date | None] = mapped_column(Date)
     work_end: Mapped[date | None] = mapped_column(Date)
+    # working | ended | ended_unknown (then work_end holds the month, or nothing); None on
+    # reports taken before the question was asked.
+    employment_status: Mapped[str | None] = mapped_column(String(16))
+    work_end_precision: Mapped[str | None] = mapped_column(String(8))  # day | month
+    # An award or judgment already made (15 days to sue or appeal, LDMAL arts. 48/50), and the
+    # last time the worker demanded pay or asked for help (restarts the year, art. 27).
+    award_kind: Mapped[str | None] = mapped_column(String(16))
+    award_date: Mapped[date | None] = mapped_column(Date)
+    demanded_on: Mapped[date | None] = mapped_column(Date)
     evidence: Mapped[list[Any]] = mapped_column(JSON, default=list)
     urgent: Mapped[list[Any]] = mapped_column(JSON, default=list)
     hometown: Mapped[str | None] = mapped_column(String(64))
@@ -85,6 +99,8 @@ class Lead(Base):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("legal_case.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    # Personal data removed after the retention period (PIPL art. 19); the rest stays for counts.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     board = relationship("Board")
     project = relationship("Project")
