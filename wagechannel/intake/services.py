@@ -256,3 +256,9 @@ def same_worker_leads(session: Session, lead: Lead) -> list[Lead]:
         return []
     return list(session.scalars(select(Lead).where(or_(*conditions), Lead.id != lead.id)
                                 .order_by(Lead.created_at)))
+
+
+def lead_count(session: Session, project_id: int) -> int:
+    """How many reports name a project (for offices; never shown to its contractor)."""
+    return int(session.scalar(select(func.count(Lead.id)).where(Lead.project_id == project_id))
+               or 0)
