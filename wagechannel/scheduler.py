@@ -18,7 +18,7 @@ def route_pending(app: Flask, min_age: timedelta | None = None) -> tuple[int, in
     """Route every lead still waiting (its first routing failed); returns (waiting, routed).
 
     The job leaves leads younger than RETRY_AFTER to the request that stored them."""
-    from wagechannel.intake.services import RETRY_AFTER, route_after_commit, unrouted_lead_ids
+    from wagechannel.cases.routing import RETRY_AFTER, route_after_commit, unrouted_lead_ids
 
     with app.app_context():
         session = db.session

@@ -27,6 +27,7 @@ def upgrade() -> None:
                "WHERE work_end IS NOT NULL")
     with op.batch_alter_table('legal_case', schema=None) as batch_op:
         batch_op.add_column(sa.Column('limitation_end', sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column('limitation_kind', sa.String(length=16), nullable=True))
         batch_op.add_column(sa.Column('limitation_provisional', sa.Boolean(), nullable=False,
                                       server_default=sa.false()))
         batch_op.add_column(sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True))
@@ -38,6 +39,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_legal_case_closed_at'))
         batch_op.drop_column('closed_at')
         batch_op.drop_column('limitation_provisional')
+        batch_op.drop_column('limitation_kind')
         batch_op.drop_column('limitation_end')
     with op.batch_alter_table('lead', schema=None) as batch_op:
         batch_op.drop_column('erased_at')

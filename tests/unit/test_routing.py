@@ -4,15 +4,30 @@ import pytest
 from sqlalchemy import select
 
 from wagechannel.cases.models import Case
-from wagechannel.cases.services import limitation_end, priority_for
+from wagechannel.cases.routing import (RoutingFailed, route_after_commit, route_lead,
+                                       unrouted_lead_ids)
+from wagechannel.cases.services import priority_for
+from wagechannel.deadlines.limits import arbitration_limit
 from wagechannel.intake.models import Lead
-from wagechannel.intake.services import (RoutingFailed, route_after_commit, route_lead, store_lead,
-                                         unrouted_lead_ids)
+from wagechannel.intake.services import store_lead
 from wagechannel.intake.validation import parse_lead
 from wagechannel.places.models import BUREAU, LEGAL_AID
 from wagechannel.places.services import create_organisation, ensure_region, serving_organisation
 
 TODAY = date(2026, 11, 28)
+
+
+def limitation_end(work_end: date) -> date:
+    limit = arbitration_limit(work_end=work_end, demanded_on=None)
+    assert limit is not None
+    return limit.last_day
+
+
+def ended(work_end: date | None, **fields):  # type: ignore[no-untyped-def]
+    values = {"workers_affected": 1, "wants": "consult", "amount_owed_fen": None, "urgent": [],
+              "evidence": [], "employment_status": "ended" if work_end else "ended_unknown",
+              "work_end": work_end, "work_end_precision": "day" if work_end else None, **fields}
+    return Lead(**values)
 
 
 def lead_input(**fields):  # type: ignore[no-untyped-def]
@@ -73,7 +88,7 @@ def test_an_unexpected_routing_error_never_loses_the_lead(db, world, monkeypatch
     def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("database hiccup")
 
-    monkeypatch.setattr("wagechannel.intake.services.open_case", broken)
+    monkeypatch.setattr("wagechannel.cases.routing.open_case", broken)
     assert route_after_commit(db, lead.id, today=TODAY) is False
     assert db.get(Lead, lead.id).routing_error == "database hiccup"
     monkeypatch.undo()
@@ -82,20 +97,20 @@ def test_an_unexpected_routing_error_never_loses_the_lead(db, world, monkeypatch
 
 @pytest.mark.parametrize("work_end,expected", [
     (date(2025, 12, 2), "可先行提供法律援助"),   # 4 days left: Legal Aid Law art. 44
-    (date(2025, 12, 20), "仲裁时效还剩23天"),  # 2026-12-20 is a Sunday: runs to Monday
-    (date(2025, 11, 1), "离职已满一年"),
+    (date(2025, 12, 20), "申请劳动仲裁最后一天 2026-12-21，还剩23天"),  # 12-20 is a Sunday
+    (date(2025, 11, 1), "时效重新计算，需尽快核实"),
 ])
 def test_priority_names_the_limitation_period(world, db, work_end, expected) -> None:  # type: ignore[no-untyped-def]
-    lead = Lead(work_end=work_end, workers_affected=1, wants="consult", amount_owed_fen=None)
+    lead = ended(work_end)
     score, reasons = priority_for(lead, TODAY)
     assert any(expected in reason for reason in reasons), reasons
     assert score > 0
 
 
 def test_priority_orders_urgent_above_ordinary() -> None:
-    urgent = Lead(work_end=date(2025, 12, 1), workers_affected=1, wants="legal_aid",
-                  amount_owed_fen=100_000)
-    ordinary = Lead(work_end=None, workers_affected=1, wants="legal_aid", amount_owed_fen=100_000)
+    urgent = ended(date(2025, 12, 1), wants="legal_aid", amount_owed_fen=100_000)
+    ordinary = Lead(employment_status="working", work_end=None, workers_affected=1,
+                    wants="legal_aid", amount_owed_fen=100_000)
     assert priority_for(urgent, TODAY)[0] > priority_for(ordinary, TODAY)[0]
     assert priority_for(ordinary, TODAY)[1] == ["申请法律援助"]
 
@@ -117,8 +132,7 @@ def test_urgent_situations_come_first() -> None:
 def test_a_limitation_ending_on_a_holiday_runs_to_the_next_working_day() -> None:
     # 2026-10-01 is National Day: the year from 2025-10-01 runs to the first working day after.
     assert limitation_end(date(2025, 10, 1)) == date(2026, 10, 8)
-    lead = Lead(work_end=date(2025, 10, 1), workers_affected=1, wants="consult",
-                amount_owed_fen=None, urgent=[])
+    lead = ended(date(2025, 10, 1))
     score, reasons = priority_for(lead, date(2026, 10, 2))
     assert any("可先行提供法律援助" in reason for reason in reasons), reasons
     assert limitation_end(date(2025, 11, 20)) == date(2026, 11, 20)  # a Friday stays
@@ -138,3 +152,58 @@ def test_priorities_are_refreshed_as_time_passes(db, world) -> None:  # type: ig
     assert refresh_priorities(db, date(2026, 12, 15)) == 1
     assert any("可先行提供法律援助" in reason for reason in case.priority_reasons)
     assert refresh_priorities(db, date(2026, 12, 15)) == 0
+
+
+def test_a_limit_that_seems_past_stays_above_no_money_for_food() -> None:
+    """A demand for pay restarts the year and the employer must raise the limit: review it soon."""
+    hungry = Lead(employment_status="working", work_end=None, workers_affected=1, wants="consult",
+                  amount_owed_fen=None, urgent=["no_money"], evidence=[])
+    expired, reasons = priority_for(ended(date(2024, 6, 1)), TODAY)
+    assert expired >= priority_for(hungry, TODAY)[0]
+    assert any("时效重新计算" in reason for reason in reasons), reasons
+
+
+def test_an_unknown_end_of_work_is_flagged_never_taken_for_still_working() -> None:
+    score, reasons = priority_for(ended(None), TODAY)
+    assert "离职时间不明，需尽快核实仲裁时效" in reasons
+    assert score >= 60
+    unasked = Lead(employment_status=None, work_end=None, workers_affected=1, wants="consult",
+                   amount_owed_fen=None, urgent=[], evidence=[])
+    assert "离职时间不明，需尽快核实仲裁时效" in priority_for(unasked, TODAY)[1]
+    working = Lead(employment_status="working", work_end=None, workers_affected=1,
+                   wants="consult", amount_owed_fen=None, urgent=[], evidence=[])
+    assert priority_for(working, TODAY) == (0, [])
+
+
+def test_an_award_gives_fifteen_days_to_sue() -> None:
+    # Received 2026-11-20: 15 days run to 2026-12-05, a Saturday, so to Monday 12-07.
+    lead = ended(date(2026, 3, 1), award_kind="award", award_date=date(2026, 11, 20))
+    score, reasons = priority_for(lead, TODAY)
+    assert any("不服裁决向法院起诉最后一天 2026-12-07，还剩9天" in r for r in reasons), reasons
+    assert score >= 100
+
+
+def test_a_later_demand_for_pay_restarts_the_year() -> None:
+    limit = arbitration_limit(work_end=date(2025, 3, 2), demanded_on=date(2025, 11, 3))
+    assert limit is not None and limit.last_day == date(2026, 11, 3)
+    earlier = arbitration_limit(work_end=date(2025, 3, 2), demanded_on=date(2025, 1, 5))
+    assert earlier is not None and earlier.last_day == date(2026, 3, 2)
+
+
+def test_the_last_day_reads_today_is_the_last_day() -> None:
+    from wagechannel.deadlines.limits import days_left_text
+    assert days_left_text(0) == "今天是最后一天"
+    assert days_left_text(3) == "还剩3天"
+    assert days_left_text(-2) == "已过2天"
+    lead = ended(date(2025, 11, 27))  # 2026-11-27 is a Friday... the last day is today here
+    _score, reasons = priority_for(lead, date(2026, 11, 27))
+    assert any("今天是最后一天" in reason for reason in reasons), reasons
+
+
+def test_a_case_keeps_its_nearest_limit_for_lists(db, world) -> None:  # type: ignore[no-untyped-def]
+    lead = store_lead(db, lead_input(employment_status="ended", work_end="2026-01-05"),
+                      board=world.board, channel="qr")
+    case = route_lead(db, lead, today=TODAY)
+    assert case.limitation_end == date(2027, 1, 5)
+    assert case.limitation_kind == "arbitration"
+    assert case.limitation_provisional  # 2027's holidays are not published yet

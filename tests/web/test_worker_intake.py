@@ -327,7 +327,7 @@ def test_a_routing_failure_still_gives_a_receipt_and_is_retried(client, db, worl
     def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("routing service down")
 
-    monkeypatch.setattr("wagechannel.intake.services.open_case", broken)
+    monkeypatch.setattr("wagechannel.cases.routing.open_case", broken)
     url = f"/s/{world.board.token}"
     response = client.post(url, data=report_form(client, url))
     assert response.status_code == 303
@@ -461,7 +461,7 @@ def test_admin_sees_and_retries_unrouted_reports(client, db, world, monkeypatch)
     def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("routing service down")
 
-    monkeypatch.setattr("wagechannel.intake.services.open_case", broken)
+    monkeypatch.setattr("wagechannel.cases.routing.open_case", broken)
     url = f"/s/{world.board.token}"
     client.post(url, data=report_form(client, url))
     monkeypatch.undo()

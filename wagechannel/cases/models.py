@@ -10,6 +10,7 @@ from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wagechannel.db import Base, UTCDateTime, utcnow
+from wagechannel.deadlines.limits import KIND_LABELS
 
 CASE_STATUSES = {
     "pending": "待受理",
@@ -39,6 +40,7 @@ class Case(Base):
     # The earliest last day of the claimants' arbitration limitation (LDMAL art. 27), kept with
     # the priority so lists show it without loading leads; provisional across unpublished years.
     limitation_end: Mapped[date | None] = mapped_column(Date)
+    limitation_kind: Mapped[str | None] = mapped_column(String(16))  # arbitration | sue | appeal
     limitation_provisional: Mapped[bool] = mapped_column(default=False)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
@@ -57,6 +59,10 @@ class Case(Base):
     @property
     def status_label(self) -> str:
         return CASE_STATUSES.get(self.status, self.status)
+
+    @property
+    def limitation_label(self) -> str:
+        return KIND_LABELS.get(self.limitation_kind or "", "期限")
 
 
 class Claimant(Base):

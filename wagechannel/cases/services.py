@@ -3,25 +3,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, false, or_, select
 from sqlalchemy.orm import Session
 
 from wagechannel.accounts.models import User
 from wagechannel.cases.models import Case, Claimant
-from wagechannel.deadlines.calendar import roll_to_working_day
+from wagechannel.deadlines.limits import (AID_BEFORE_REVIEW_DAYS, ARBITRATION, CLOSE_DAYS,
+                                          LimitFacts, days_left_text, facts_of, governing_limit)
 from wagechannel.intake.models import Lead
 from wagechannel.places.models import Organisation
 from wagechannel.tokens import random_code
-
-
-def limitation_end(work_end: date) -> date:
-    """Arbitration limitation for wages: one year from the end of employment (LDMAL art. 27);
-    a last day on a rest day or holiday moves to the next working day (CPL art. 85)."""
-    try:
-        end = work_end.replace(year=work_end.year + 1)
-    except ValueError:  # 29 February
-        end = work_end.replace(year=work_end.year + 1, day=28)
-    return roll_to_working_day(end)[0]
 
 
 def priority_for(lead: Lead, today: date) -> tuple[int, list[str]]:
@@ -34,17 +25,9 @@ def priority_for(lead: Lead, today: date) -> tuple[int, list[str]]:
     if "no_money" in (lead.urgent or []):
         score += 60
         reasons.append("没钱吃饭或回家")
-    if lead.work_end is not None:
-        days_left = (limitation_end(lead.work_end) - today).days
-        if days_left < 0:
-            score += 20
-            reasons.append("离职已满一年，需尽快核实仲裁时效是否中断（劳动争议调解仲裁法第27条）")
-        elif days_left < 7:
-            score += 100
-            reasons.append(f"仲裁时效还剩{days_left}天，可先行提供法律援助（法律援助法第44条）")
-        elif days_left <= 30:
-            score += 60
-            reasons.append(f"仲裁时效还剩{days_left}天（劳动争议调解仲裁法第27条）")
+    limit_score, limit_reasons = _limit_priority(facts_of(lead), today)
+    score += limit_score
+    reasons.extend(limit_reasons)
     if lead.workers_affected >= 10:
         score += 50
         reasons.append(f"{lead.workers_affected}人被欠薪，可能是群体性案件")
@@ -58,22 +41,51 @@ def priority_for(lead: Lead, today: date) -> tuple[int, list[str]]:
         elif lead.amount_owed_fen >= 20_000 * 100:
             score += 10
             reasons.append("欠薪金额2万元以上")
+    if "iou" in (lead.evidence or []):
+        reasons.append("有工资欠条：可直接向法院起诉（劳动争议司法解释（一）第15条）")
     if lead.wants == "legal_aid":
         score += 5
         reasons.append("申请法律援助")
     return score, reasons
 
 
+def _limit_priority(facts: LimitFacts, today: date) -> tuple[int, list[str]]:
+    """Time limits: the closer, the higher. A limit that seems past is never demoted below
+    "no money for food": a demand for pay restarts the year and the employer must raise the
+    limit (LDMAL art. 27), so it needs prompt review."""
+    limit = governing_limit(facts)
+    if limit is None:
+        if facts.award_kind and facts.award_date is None:
+            return 60, ["已收到裁决书或判决书，收到日期不明：起诉期限只有15天，需尽快核实"]
+        if facts.end_unknown:
+            return 60, ["离职时间不明，需尽快核实仲裁时效"]
+        return 0, []
+    days = limit.days_left(today)
+    note = "（按离职月份的1日估算）" if limit.estimated else ""
+    note += "（含未公布年份的节假日，暂定）" if limit.provisional else ""
+    when = f"{limit.label}最后一天 {limit.last_day.isoformat()}，{days_left_text(days)}{note}"
+    if limit.kind != ARBITRATION:
+        if days < 0:
+            return 60, [f"{when}：需尽快核实送达日期（劳动争议调解仲裁法第48条、第50条）"]
+        return 100, [f"{when}：可先行提供法律援助（法律援助法第44条）"]
+    if days < 0:
+        return 65, [f"{when}：如曾讨要工资或老板答应支付，时效重新计算，需尽快核实（劳动争议调解仲裁法第27条）"]
+    if days < AID_BEFORE_REVIEW_DAYS:
+        return 100, [f"{when}：可先行提供法律援助（法律援助法第44条）"]
+    if days <= CLOSE_DAYS:
+        return 60, [f"{when}（劳动争议调解仲裁法第27条）"]
+    return 0, []
+
+
 def open_case(session: Session, lead: Lead, *, legal_aid_org: Organisation,
               bureau_org: Organisation | None, today: date) -> Case:
     """A priority case for one lead, in the centre's queue (green channel: no hardship check)."""
-    score, reasons = priority_for(lead, today)
     # A random number, known before the insert. Never the receipt code: with a phone's last
     # four digits, that code opens the worker's messages.
     case = Case(number=f"WC{today.year}-{random_code(8)}", legal_aid_org_id=legal_aid_org.id,
                 bureau_org_id=bureau_org.id if bureau_org else None,
-                project_id=lead.project_id, region_code=lead.region_code, status="pending",
-                priority=score, priority_reasons=reasons)
+                project_id=lead.project_id, region_code=lead.region_code, status="pending")
+    apply_priority(case, [lead], today)
     case.claimants.append(Claimant(lead_id=lead.id, name=lead.name,
                                    amount_owed_fen=lead.amount_owed_fen))
     lead.case = case
@@ -116,16 +128,44 @@ def sees_personal_data(user: User) -> bool:
 OPEN_STATUSES = ("pending", "accepted", "decided", "assigned", "in_progress")
 
 
+def apply_priority(case: Case, leads: list[Lead], today: date) -> bool:
+    """Set a case's priority, reasons and nearest time limit from its leads; True if changed."""
+    scores = [priority_for(lead, today) for lead in leads]
+    if not scores:
+        return False
+    score, reasons = max(scores, key=lambda pair: pair[0])
+    limits = [limit for limit in (governing_limit(facts_of(lead)) for lead in leads) if limit]
+    nearest = min(limits, key=lambda limit: limit.last_day) if limits else None
+    values = (score, reasons, nearest.last_day if nearest else None,
+              nearest.kind if nearest else None, bool(nearest and nearest.provisional))
+    if values == (case.priority, case.priority_reasons, case.limitation_end,
+                  case.limitation_kind, case.limitation_provisional):
+        return False
+    (case.priority, case.priority_reasons, case.limitation_end, case.limitation_kind,
+     case.limitation_provisional) = values
+    return True
+
+
 def refresh_priorities(session: Session, today: date) -> int:
     """Recompute the priority of open cases: time limits come closer every day."""
     changed = 0
     for case in session.scalars(select(Case).where(Case.status.in_(OPEN_STATUSES))):
-        scores = [priority_for(lead, today) for lead in case.leads]
-        if not scores:
-            continue
-        score, reasons = max(scores, key=lambda pair: pair[0])
-        if (score, reasons) != (case.priority, case.priority_reasons):
-            case.priority, case.priority_reasons = score, reasons
-            changed += 1
+        changed += apply_priority(case, list(case.leads), today)
     session.flush()
     return changed
+
+
+def same_worker_leads(session: Session, lead: Lead) -> list[Lead]:
+    """Other reports from the same phone or identity-card number, found by their keyed hashes
+    (nothing is decrypted to compare)."""
+    conditions = []
+    if lead.phone_hash:
+        conditions.append(Lead.phone_hash == lead.phone_hash)
+    if lead.id_number_hash:
+        conditions.append(Lead.id_number_hash == lead.id_number_hash)
+    if not conditions:
+        return []
+    return list(session.scalars(select(Lead).where(or_(*conditions), Lead.id != lead.id)
+                                .order_by(Lead.created_at)))
+
+

@@ -11,13 +11,14 @@ from sqlalchemy import select
 from wagechannel.accounts.permissions import roles_required
 from wagechannel.accounts.services import record
 from wagechannel.cases.models import Case
-from wagechannel.cases.services import can_view_case, sees_personal_data, visible_cases
+from wagechannel.cases.messages import add_message
+from wagechannel.cases.routing import route_after_commit, unrouted_lead_ids
+from wagechannel.cases.services import (can_view_case, same_worker_leads, sees_personal_data,
+                                        visible_cases)
 from wagechannel.errors import DomainError
 from wagechannel.extensions import db
 from wagechannel.intake import models
 from wagechannel.clock import local_today
-from wagechannel.intake.services import (add_message, route_after_commit, same_worker_leads,
-                                         unrouted_lead_ids)
 
 bp = Blueprint("cases", __name__)
 CASE_ROLES = ("legal_aid_staff", "lawyer", "bureau_liaison")

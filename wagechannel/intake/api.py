@@ -14,8 +14,9 @@ from wagechannel.intake.limits import intake_limits
 from wagechannel.intake.openapi import openapi_document
 from wagechannel.intake.submission import read_post
 from wagechannel.places.services import routable_regions
+from wagechannel.cases.routing import route_after_commit
 from wagechannel.intake.services import (find_by_code, find_by_idempotency_key, public_status,
-                                         route_after_commit, store_unique)
+                                         store_unique)
 from wagechannel.intake.validation import LeadInvalid, parse_lead
 
 bp = Blueprint("api", __name__)

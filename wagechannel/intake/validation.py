@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from wagechannel.intake.models import (BEST_TIMES, EMPLOYER_KINDS, EVIDENCE, TRADES, URGENT,
-                                       WANTS)
+from wagechannel.intake.models import (AWARDS, BEST_TIMES, EMPLOYER_KINDS, EMPLOYMENT, EVIDENCE,
+                                       TRADES, URGENT, WANTS)
 from wagechannel.validation import Invalid, clean_text, parse_int, parse_phone, parse_yuan
 
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -66,6 +66,11 @@ class LeadInput:
     id_number: str | None = None  # given only with its own consent (PIPL art. 29)
     site_name: str | None = None
     site_address: str | None = None
+    employment_status: str | None = None  # None: the worker did not say (flagged, not "working")
+    work_end_precision: str | None = None
+    demanded_on: date | None = None
+    award_kind: str | None = None
+    award_date: date | None = None
 
 
 def normalise_phone(value: str) -> str:
@@ -223,10 +228,14 @@ def parse_lead(data: Mapping[str, Any], *, today: date) -> LeadInput:
         errors["months_unpaid"] = str(invalid)
     workers = _workers(data.get("workers_affected"), errors)
     work_start = _date(data.get("work_start"), "work_start", errors, today)
-    still_working = _flag(data.get("still_working"))
-    work_end = None if still_working else _date(data.get("work_end"), "work_end", errors, today)
+    employment, work_end, precision = _employment(data, errors, today)
     if work_start and work_end and work_end < work_start and "work_end" not in errors:
         errors["work_end"] = "结束日期不能早于开始日期。"
+    demanded_on = _date(data.get("demanded_on"), "demanded_on", errors, today)
+    award_kind = _choice(data, "award_kind", AWARDS, errors, "请选择是仲裁裁决书还是法院判决书。")
+    award_date = _date(data.get("award_date"), "award_date", errors, today)
+    if award_date and not award_kind and "award_kind" not in errors:
+        errors["award_kind"] = "请选择收到的是仲裁裁决书还是法院判决书。"
     description = _text(data, "description", errors, multiline=True)
     wants = data.get("wants") or "legal_aid"
     if not isinstance(wants, str) or wants not in WANTS:
@@ -251,4 +260,29 @@ def parse_lead(data: Mapping[str, Any], *, today: date) -> LeadInput:
                      employer_phone=employer_phone, subcontractor_name=subcontractor_name,
                      trade=trade, months_unpaid=months_unpaid, evidence=evidence, urgent=urgent,
                      hometown=hometown, best_time=best_time, id_number=id_number,
-                     site_name=site_name, site_address=site_address)
+                     site_name=site_name, site_address=site_address, employment_status=employment,
+                     work_end_precision=precision, demanded_on=demanded_on,
+                     award_kind=award_kind, award_date=award_date)
+
+
+def _employment(data: Mapping[str, Any], errors: dict[str, str],
+                today: date) -> tuple[str | None, date | None, str | None]:
+    """Still working here / stopped on a day / stopped, day not remembered (then the month).
+
+    A blank answer stays None and is flagged on the case: the arbitration year runs from the
+    end of employment (LDMAL art. 27), so an unknown end is never taken for "still working".
+    """
+    status = _choice(data, "employment_status", EMPLOYMENT, errors, "请选择现在还干不干。")
+    if status is None and _flag(data.get("still_working")):
+        status = "working"  # the older API's flag
+    if status == "working":
+        return status, None, None
+    if status == "ended_unknown":
+        month = _date(data.get("work_end_month"), "work_end_month", errors, today)
+        return status, month.replace(day=1) if month else None, "month" if month else None
+    work_end = _date(data.get("work_end"), "work_end", errors, today)
+    if work_end is not None:
+        return "ended", work_end, "day"
+    if status == "ended" and "work_end" not in errors:
+        errors["work_end"] = "请填写哪天不干的；记不清就选“已经不干了，记不清哪天”。"
+    return status, None, None

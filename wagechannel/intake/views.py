@@ -23,8 +23,10 @@ from wagechannel.extensions import db
 from wagechannel.intake import models
 from wagechannel.intake.evidence import MAX_PHOTOS, ProcessedFile, process_photo
 from wagechannel.intake.limits import address_limit, intake_limits, lookup_limit
-from wagechannel.intake.services import (CODE_LENGTH, add_message, evidence_row, find_by_code,
-                                         phone_suffix_matches, public_status, route_after_commit,
+from wagechannel.cases.messages import add_message
+from wagechannel.cases.routing import route_after_commit
+from wagechannel.intake.services import (CODE_LENGTH, evidence_row, find_by_code,
+                                         phone_suffix_matches, public_status,
                                          stash_uploads, stashed_counts, store_unique)
 from wagechannel.intake.submission import (fresh_form_fields, limit_photos, looks_like_a_bot,
                                            read_post, repeat_key, restarted)
