@@ -30,6 +30,9 @@ class Defaults:
     INTAKE_LIMIT_BOARD = "300 per hour"  # a whole site may report at once in a collective dispute
     INTAKE_LIMIT_PHONE = "5 per hour"
     LOOKUP_LIMIT = "10 per hour"  # guesses at a phone's last four digits
+    # Closed cases' personal data (phone, ID number, photos, voice notes) are erased this many
+    # years after closing (PIPL art. 19).
+    RETENTION_YEARS = 3
     PROXY_FIX_X_FOR = 0  # how many reverse proxies to trust for the client's address
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from wagechannel.accounts.privacy import mask_name, mask_phone
 from wagechannel.clock import local
+from wagechannel.deadlines.limits import days_left_text
 from wagechannel.money import yuan, yuan_text
 
 if TYPE_CHECKING:
@@ -23,3 +24,4 @@ def register_template_helpers(app: "Flask") -> None:
     app.add_template_filter(when)
     app.add_template_filter(mask_phone)
     app.add_template_filter(mask_name)
+    app.add_template_filter(days_left_text, "days_left")

@@ -15,6 +15,7 @@ from wagechannel.cases.messages import add_message
 from wagechannel.cases.routing import route_after_commit, unrouted_lead_ids
 from wagechannel.cases.services import (can_view_case, same_worker_leads, sees_personal_data,
                                         visible_cases)
+from wagechannel.deadlines.limits import facts_of, limits_for
 from wagechannel.errors import DomainError
 from wagechannel.extensions import db
 from wagechannel.intake import models
@@ -28,7 +29,7 @@ CASE_ROLES = ("legal_aid_staff", "lawyer", "bureau_liaison")
 @roles_required(*CASE_ROLES)
 def queue():  # type: ignore[no-untyped-def]
     cases = list(db.session.scalars(visible_cases(current_user)))
-    return render_template("cases/queue.html", cases=cases)
+    return render_template("cases/queue.html", cases=cases, today=local_today())
 
 
 @bp.route("/cases/<int:case_id>")
@@ -48,15 +49,18 @@ def detail(case_id: int):  # type: ignore[no-untyped-def]
 
 
 def _related(case: Case) -> dict[str, Any]:
-    """Earlier or later reports by the same worker, where this user may open their case."""
+    """Earlier or later reports by the same worker, where this user may open their case; and
+    each report's time limits."""
     related = {lead.id: [(other, can_view_case(current_user, other.case) if other.case else False)
                          for other in same_worker_leads(db.session, lead)]
                for lead in case.leads}
-    return {"related": related}
+    limits = {lead.id: limits_for(facts_of(lead)) for lead in case.leads}
+    return {"related": related, "limits": limits, "today": local_today()}
 
 
 LABELS = {"trade": models.TRADES, "evidence": models.EVIDENCE, "urgent": models.URGENT,
-          "best_time": models.BEST_TIMES, "employer_kind": models.EMPLOYER_KINDS}
+          "best_time": models.BEST_TIMES, "employer_kind": models.EMPLOYER_KINDS,
+          "award": models.AWARDS}
 
 
 @bp.route("/cases/<int:case_id>/leads/<int:lead_id>/messages", methods=["POST"])

@@ -32,6 +32,7 @@ AID_BEFORE_REVIEW_DAYS = 7  # Legal Aid Law art. 44: aid before review when fewe
 @dataclass(frozen=True)
 class TimeLimit:
     kind: str
+    start: date  # the trigger: end of work, the later demand for pay, or receipt of the award
     last_day: date
     provisional: bool  # reaches into a year whose holidays are not yet published
     estimated: bool  # the trigger is only known to the month: counted from its first day
@@ -59,13 +60,13 @@ def arbitration_limit(*, work_end: date | None, demanded_on: date | None,
     if demanded_on is not None and demanded_on > work_end:
         start, estimated = demanded_on, False
     last_day, provisional = roll_to_working_day(add_years(start, 1))
-    return TimeLimit(ARBITRATION, last_day, provisional, estimated)
+    return TimeLimit(ARBITRATION, start, last_day, provisional, estimated)
 
 
 def award_limit(kind: str, received: date) -> TimeLimit:
     """15 days from receiving an award (sue) or a judgment (appeal)."""
     last_day, provisional = roll_to_working_day(received + timedelta(days=15))
-    return TimeLimit(SUE if kind == "award" else APPEAL, last_day, provisional, False)
+    return TimeLimit(SUE if kind == "award" else APPEAL, received, last_day, provisional, False)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ TRADES = {
     "painter": "油漆工/装修工", "machine": "机械操作/司机", "other": "其他",
 }
 EVIDENCE = {
-    "attendance": "考勤记录", "payslips": "工资条/记工本", "iou": "欠条", "contract": "劳动合同",
+    "attendance": "考勤记录", "payslips": "工资条/记工本", "iou": "工资欠条（老板写的欠条）", "contract": "劳动合同",
     "chats": "微信聊天记录", "transfers": "转账记录", "none": "都没有",
 }
 URGENT = {"conflict": "发生冲突或受到威胁", "no_money": "没钱吃饭或回家"}

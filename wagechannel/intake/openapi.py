@@ -4,8 +4,8 @@ from __future__ import annotations
 from typing import Any
 
 from wagechannel.intake.evidence import MAX_PHOTO_BYTES, MAX_PHOTOS, MAX_VOICE_BYTES
-from wagechannel.intake.models import (BEST_TIMES, EMPLOYER_KINDS, EVIDENCE, TRADES, URGENT,
-                                       WANTS)
+from wagechannel.intake.models import (AWARDS, BEST_TIMES, EMPLOYER_KINDS, EMPLOYMENT, EVIDENCE,
+                                       TRADES, URGENT, WANTS)
 from wagechannel.intake.validation import LIMITS, MAX_WORKERS
 
 ERRORS = {
@@ -58,8 +58,20 @@ def openapi_document(base_url: str) -> dict[str, Any]:
             "workers_affected": {"type": "integer", "minimum": 1, "maximum": MAX_WORKERS,
                                  "default": 1},
             "work_start": {"type": ["string", "null"], "format": "date"},
+            "employment_status": {"type": ["string", "null"], "enum": [*EMPLOYMENT, None],
+                                  "description": "working 还在这个工地干活；ended 已经不干了（填 work_end）；"
+                                                 "ended_unknown 不干了但记不清哪天（可填 work_end_month）。"
+                                                 "不填且没有 work_end 时，案件标记“离职时间不明”，不当作仍在干活"},
             "work_end": {"type": ["string", "null"], "format": "date",
-                         "description": "还在干活填 null"},
+                         "description": "哪天不干的；employment_status 为 ended 时必填"},
+            "work_end_month": {"type": ["string", "null"], "pattern": "^[0-9]{4}-[0-9]{1,2}$",
+                               "description": "只记得月份时：YYYY-MM（按该月1日估算仲裁时效）"},
+            "demanded_on": {"type": ["string", "null"], "format": "date",
+                            "description": "最近一次向老板讨要工资或向有关部门求助的日期（仲裁时效重新计算）"},
+            "award_kind": {"type": ["string", "null"], "enum": [*AWARDS, None],
+                           "description": "已收到的文书：award 仲裁裁决书；judgment 法院判决书"},
+            "award_date": {"type": ["string", "null"], "format": "date",
+                           "description": "收到文书的日期（15日内起诉或上诉）"},
             "description": {"type": ["string", "null"], "maxLength": LIMITS["description"]},
             "wants": {"type": "string", "enum": list(WANTS), "default": "legal_aid"},
             "consent": {"type": "boolean", "const": True,

@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
-from flask import (Blueprint, abort, flash, redirect, render_template, request, session,
-                   url_for)
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+                   session, url_for)
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
@@ -31,8 +31,9 @@ from wagechannel.intake.services import (CODE_LENGTH, evidence_row, find_by_code
 from wagechannel.intake.submission import (fresh_form_fields, limit_photos, looks_like_a_bot,
                                            read_post, repeat_key, restarted)
 from wagechannel.intake.validation import LeadInvalid, parse_lead
-from wagechannel.places.models import LEGAL_AID
-from wagechannel.places.services import (routable_regions, serving_organisation,
+from wagechannel.deadlines.limits import facts_of, governing_limit
+from wagechannel.places.models import BUREAU, LEGAL_AID
+from wagechannel.places.services import (routable_regions, serving_organisations,
                                          visible_projects)
 from wagechannel.tokens import random_code
 
@@ -55,7 +56,11 @@ def form_context(values: dict[str, Any], errors: dict[str, str], *, board: Board
     """Everything the report form template needs (the worker's and the staff's)."""
     project = board.project if board else None
     stashed = stashed_counts(db.session, values["nonce"]) if values.get("nonce") else {}
+    offices = serving_organisations(db.session, project.region_code) if project else {}
     return {"board": board, "project": project,
+            "offices": {"centre": offices.get(LEGAL_AID), "bureau": offices.get(BUREAU)},
+            "retention_years": current_app.config["RETENTION_YEARS"],
+            "employment": models.EMPLOYMENT, "awards": models.AWARDS,
             "show_project": project is not None and project.deleted_at is None,
             "subcontractors": [s.name for s in project.subcontractors] if project else [],
             "values": values, "errors": errors, "notice": notice,
@@ -77,7 +82,8 @@ def _fake_receipt():  # type: ignore[no-untyped-def]
     lead = SimpleNamespace(code=random_code(CODE_LENGTH), created_at=utcnow())
     return render_template("intake/receipt.html", lead=lead, status="received",
                            status_label="已收到，正在转交法律援助中心", new=True, centre=None,
-                           verified=False, has_phone=True)
+                           bureau=None, facts=None, limit=None, today=local_today(),
+                           inspection_phone=None, verified=False, has_phone=True)
 
 
 @dataclass(frozen=True)
@@ -218,6 +224,13 @@ def _show_form_again(notice: str, status: int):  # type: ignore[no-untyped-def]
     return None
 
 
+@bp.route("/privacy")
+def privacy():  # type: ignore[no-untyped-def]
+    """The full personal-information notice (PIPL arts. 17, 19, 30) the form links to."""
+    return render_template("intake/privacy.html",
+                           retention_years=current_app.config["RETENTION_YEARS"])
+
+
 @bp.route("/q", methods=["GET", "POST"])
 def lookup():  # type: ignore[no-untyped-def]
     code = (request.values.get("code") or "").strip()
@@ -233,12 +246,19 @@ def lookup():  # type: ignore[no-untyped-def]
 def _receipt_page(lead: models.Lead, *, status_code: int = 200, error: str | None = None,
                   reply_error: str | None = None, reply: str = ""):  # type: ignore[no-untyped-def]
     status, label = public_status(lead)
-    centre = lead.legal_aid_org
+    centre, bureau = lead.legal_aid_org, lead.bureau_org
     if centre is None and lead.region_code:
-        centre = serving_organisation(db.session, lead.region_code, LEGAL_AID)
+        offices = serving_organisations(db.session, lead.region_code)
+        centre, bureau = offices.get(LEGAL_AID), offices.get(BUREAU)
     verified = lead.code in session.get(VERIFIED, [])
+    facts = facts_of(lead)
+    project = lead.project
+    inspection_phone = (project.labour_inspection_phone if project is not None else None) or \
+        (bureau.phone if bureau is not None else None)
     return render_template("intake/receipt.html", lead=lead, status=status, status_label=label,
-                           new=request.args.get("new") == "1", centre=centre,
+                           new=request.args.get("new") == "1", centre=centre, bureau=bureau,
+                           facts=facts, limit=governing_limit(facts), today=local_today(),
+                           inspection_phone=inspection_phone,
                            verified=verified, has_phone=bool(lead.phone),
                            messages=lead.messages if verified else [], error=error,
                            reply_error=reply_error, reply=reply), status_code
