@@ -1,7 +1,10 @@
 """The `wagechannel` command: thin wrappers over the services."""
 from __future__ import annotations
 
+import errno
 import json
+import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -13,35 +16,214 @@ from flask import Flask, current_app
 
 from wagechannel.errors import DomainError
 
+UPGRADE_FIRST = "数据库结构不是最新的，请先运行 wagechannel db upgrade"
+
+
+class CommandError(click.ClickException):
+    """What a command says when it cannot go on: one Chinese line on stderr, exit status 1."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.hint = hint
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"错误：{self.message}", file=file, err=file is None)
+        if self.hint:
+            click.echo(self.hint, file=file, err=file is None)
+
+
+class CommandUsageError(CommandError):
+    """The command line itself was wrong (exit status 2, as click's own usage errors)."""
+
+    exit_code = 2
+
+
+@contextmanager
+def reported() -> Iterator[None]:
+    """A domain rule's Chinese message becomes the command's error (exit status 1)."""
+    from wagechannel.boards.fonts import FontMissing
+    from wagechannel.places.services import ProjectInvalid
+
+    try:
+        yield
+    except (DomainError, FontMissing) as error:
+        raise CommandError(error.message) from error
+    except ProjectInvalid as invalid:
+        raise CommandError("；".join(invalid.errors.values())) from invalid
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_QUOTED_VALUE = re.compile(r"""^(['"])(.*?)\1 is """)
+_PATH_PROBLEMS = {"does not exist": "不存在", "is a directory": "是一个文件夹",
+                  "is a file": "是一个文件", "is not writable": "不能写入",
+                  "is not readable": "不能读取", "is not executable": "不能执行"}
+
+
+def _param_name(error: click.BadParameter) -> str:
+    if error.param_hint:
+        hint = error.param_hint
+        return hint if isinstance(hint, str) else " / ".join(hint)
+    param = error.param
+    if isinstance(param, click.Option):
+        return max(param.opts, key=len)
+    return param.human_readable_name if param is not None else "参数"
+
+
+def _bad_value(error: click.BadParameter) -> str:
+    name, param = _param_name(error), error.param
+    kind = param.type if param is not None else None
+    quoted = _QUOTED_VALUE.match(error.message)
+    given = f"（给的是 {quoted.group(2)}）" if quoted else ""
+    if isinstance(kind, click.Choice):
+        return f"{name} 只能是 {'、'.join(map(str, kind.choices))} 之一{given}。"
+    if isinstance(kind, (click.IntRange, click.FloatRange)):
+        return f"{name} 超出了允许的范围。"
+    if isinstance(kind, click.types.IntParamType):
+        return f"{name} 必须是整数{given}。"
+    if isinstance(kind, click.types.FloatParamType):
+        return f"{name} 必须是数字{given}。"
+    if isinstance(kind, click.Path):
+        problem = next((text for english, text in _PATH_PROBLEMS.items()
+                        if english in error.message), "不能用")
+        return f"{name} 指定的路径{problem}。"
+    if _CJK.search(error.message):
+        return f"{name}：{error.message}"
+    return f"{name} 的值不对{given}。"
+
+
+def _in_chinese(error: click.ClickException) -> CommandError:
+    """Click's own (English) errors and ours, said in Chinese: the one place they are worded."""
+    if isinstance(error, CommandError):
+        return error
+    ctx = getattr(error, "ctx", None)
+    hint = f"运行 {ctx.command_path} --help 查看用法。" if ctx is not None else None
+    if isinstance(error, click.MissingParameter):
+        param = error.param
+        if isinstance(param, click.Option):
+            message = f"缺少选项 {_param_name(error)}。"
+            if isinstance(param.type, click.Choice):
+                message += f"可选：{'、'.join(map(str, param.type.choices))}。"
+        else:
+            message = f"缺少参数 {_param_name(error)}。"
+    elif isinstance(error, click.BadParameter):
+        message = _bad_value(error)
+    elif isinstance(error, click.NoSuchOption):
+        message = f"没有 {error.option_name} 这个选项。"
+        if error.possibilities:
+            message += f"是不是要用 {'、'.join(error.possibilities)}？"
+    elif isinstance(error, click.exceptions.NoSuchCommand):
+        message = f"没有 {error.command_name} 这个命令。"
+        if error.possibilities:
+            message += f"是不是要用 {'、'.join(error.possibilities)}？"
+    elif isinstance(error, click.BadOptionUsage):
+        if "does not take a value" in error.message:
+            message = f"选项 {error.option_name} 后面不能带值。"
+        else:
+            message = f"选项 {error.option_name} 后面要给一个值。"
+    elif isinstance(error, click.BadArgumentUsage) and not _CJK.search(error.message):
+        message = "参数的个数不对。"
+    elif isinstance(error, click.FileError):
+        message = f"无法打开文件 {error.ui_filename}。"
+    elif _CJK.search(error.message):
+        message = error.message
+    elif error.message.startswith("Got unexpected extra argument"):
+        extra = error.message.partition("(")[2].rstrip(")")
+        message = f"多余的参数：{extra}。"
+    elif error.message == "Missing command.":
+        message = "缺少子命令。"
+    else:
+        message = "命令的用法不对。"
+    if isinstance(error, click.UsageError):
+        return CommandUsageError(message, hint)
+    return CommandError(message)
+
+
+@contextmanager
+def _said_in_chinese() -> Iterator[None]:
+    try:
+        yield
+    except click.exceptions.NoArgsIsHelpError:
+        raise  # the help text itself, shown as click shows it
+    except click.ClickException as error:
+        raise _in_chinese(error) from error
+    except (click.Abort, KeyboardInterrupt, EOFError) as error:
+        raise CommandError("已取消。") from error
+
+
+class Commands(click.Group):
+    """The top command group: every error, click's own included, reaches the user in Chinese."""
+
+    def make_context(self, info_name: str | None, args: list[str],
+                     parent: click.Context | None = None, **extra: Any) -> click.Context:
+        with _said_in_chinese():
+            return super().make_context(info_name, args, parent=parent, **extra)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with _said_in_chinese():
+            return super().invoke(ctx)
+
 
 def _app() -> Flask:
     from wagechannel import create_app
     return create_app()
 
 
-@contextmanager
-def reported() -> Iterator[None]:
-    """A domain rule's Chinese message becomes the command's error (exit status 1)."""
-    from wagechannel.places.services import ProjectInvalid
+def _ensure_schema(app: Flask, *, upgrade: bool = False) -> None:
+    """The database at this code's revision: upgraded when asked, else a line saying what to run."""
+    from sqlalchemy.exc import DBAPIError
 
+    from wagechannel.migrate import Schema, schema_state
+    from wagechannel.migrate import upgrade as upgrade_database
+
+    url = app.config["DATABASE_URL"]
     try:
-        yield
-    except DomainError as error:
-        raise click.ClickException(error.message) from error
-    except ProjectInvalid as invalid:
-        raise click.ClickException("；".join(invalid.errors.values())) from invalid
+        state = schema_state(url)
+    except DBAPIError as error:
+        raise CommandError("连不上数据库，请检查 WAGECHANNEL_DATABASE_URL 和数据库服务是否已启动。") from error
+    if state.schema is Schema.CURRENT:
+        return
+    if state.schema is Schema.UNKNOWN:
+        raise CommandError(f"数据库结构（版本 {'、'.join(state.revisions)}）比这个版本的 wagechannel 新，"
+                           "请先升级 wagechannel")
+    if not upgrade:
+        raise CommandError(UPGRADE_FIRST)
+    upgrade_database(url)
 
 
-def with_app(command: Callable[..., Any]) -> Callable[..., Any]:
-    @wraps(command)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        app = _app()
-        with app.app_context():
-            return command(*args, **kwargs)
-    return wrapped
+def _ready_app(*, upgrade: bool = False) -> Flask:
+    app = _app()
+    _ensure_schema(app, upgrade=upgrade)
+    return app
 
 
-@click.group(help="农民工讨薪绿色通道（wagechannel）管理命令")
+def with_app(command: Callable[..., Any] | None = None, *,
+             upgrade: bool = False) -> Any:
+    """Run the command in the app's context, its database at this code's revision."""
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(command)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            app = _ready_app(upgrade=upgrade)
+            with app.app_context():
+                return command(*args, **kwargs)
+        return wrapped
+    return decorate(command) if command is not None else decorate
+
+
+def _warn_base_url(url: str) -> None:
+    click.echo(f"二维码指向 {url}，打印前请设置 WAGECHANNEL_BASE_URL", err=True)
+
+
+def _base_url() -> str:
+    """The address QR codes encode; a line on stderr when it is the default nobody chose."""
+    from wagechannel.config import Defaults
+
+    url = str(current_app.config["BASE_URL"])
+    if not os.environ.get("WAGECHANNEL_BASE_URL") and url == Defaults.BASE_URL.rstrip("/"):
+        _warn_base_url(url)
+    return url
+
+
+@click.group(cls=Commands, help="农民工讨薪绿色通道（wagechannel）管理命令")
 def main() -> None:
     """The `wagechannel` command."""
 
@@ -51,26 +233,19 @@ def db() -> None:
     """数据库"""
 
 
-def _upgrade() -> None:
-    from wagechannel.migrate import upgrade
-    upgrade(current_app.config["DATABASE_URL"])
-
-
 @db.command("upgrade", help="把数据库升级到最新结构")
-@with_app
 def db_upgrade() -> None:
-    _upgrade()
+    _ready_app(upgrade=True)
     click.echo("数据库已是最新结构。")
 
 
-def _demo(password: str | None) -> None:
+def _demo(password: str | None, base_url: str) -> None:
     from wagechannel.boards.services import board_url
     from wagechannel.demo import load_demo
     from wagechannel.extensions import db as database
 
-    with database.unit_of_work() as session:
+    with reported(), database.unit_of_work() as session:
         result = load_demo(session, password)
-        base_url = current_app.config["BASE_URL"]
         click.echo("演示账号（用户名 / 密码 / 角色）：")
         for username, pw, role in result.logins:
             click.echo(f"  {username:<11} {pw:<18} {role}")
@@ -78,12 +253,20 @@ def _demo(password: str | None) -> None:
         click.echo(f"告示牌二维码表单：{board_url(base_url, board.token)}")
 
 
-@main.command(help="载入演示数据（可重复运行）")
+@main.command(help="载入演示数据（可重复运行；数据库不是最新结构时先升级）")
 @click.option("--password", default=None, help="演示账号的密码（至少8位）")
-@with_app
+@with_app(upgrade=True)
 def demo(password: str | None) -> None:
-    with reported():
-        _demo(password)
+    _demo(password, _base_url())
+
+
+def _listen_failure(host: str, port: int, error: Exception) -> str:
+    code = getattr(error, "errno", None)
+    if code == errno.EADDRINUSE:
+        return f"端口 {port} 已被占用：请先停止占用它的程序，或用 --port 换一个端口"
+    if code == errno.EACCES:
+        return f"没有权限使用端口 {port}（1024 以下的端口要有管理员权限），请用 --port 换一个端口"
+    return f"无法在 {host}:{port} 上启动网页服务，请检查 --host 和 --port"
 
 
 @main.command(help="升级数据库并启动网页服务（waitress）")
@@ -92,21 +275,25 @@ def demo(password: str | None) -> None:
 @click.option("--threads", default=8, show_default=True, type=int)
 @click.option("--demo", "with_demo", is_flag=True, help="同时载入演示数据")
 def serve(host: str, port: int, threads: int, with_demo: bool) -> None:
-    import os
-
-    import waitress
+    from waitress import create_server
 
     app = _app()
+    try:  # binds the port: nothing is said to be running before this succeeds
+        server = create_server(app, host=host, port=port, threads=threads, ident="wagechannel")
+    except (OSError, ValueError) as error:
+        raise CommandError(_listen_failure(host, port, error)) from error
+    port = int(getattr(server, "effective_port", port))  # --port 0: the one the system chose
     if not os.environ.get("WAGECHANNEL_BASE_URL"):
         # No public address configured: QR codes and printed links point at this server.
         app.config["BASE_URL"] = f"http://{host}:{port}"
-    with app.app_context():
-        _upgrade()
-        if with_demo:
-            _demo(None)
+        _warn_base_url(app.config["BASE_URL"])
+    _ensure_schema(app, upgrade=True)
+    if with_demo:
+        with app.app_context():
+            _demo(None, app.config["BASE_URL"])
     click.echo(f"wagechannel 正在 http://{host}:{port}/ 上运行（Ctrl+C 停止）")
     sys.stdout.flush()
-    waitress.serve(app, host=host, port=port, threads=threads, ident="wagechannel")
+    server.run()
 
 
 @main.group(help="告示牌")
@@ -121,7 +308,7 @@ def board_list(as_json: bool) -> None:
     from wagechannel.boards.services import all_boards, board_url
     from wagechannel.extensions import db as database
 
-    base_url = current_app.config["BASE_URL"]
+    base_url = _base_url()
     rows = [{"board_id": b.id, "project_id": b.project_id, "project_name": b.project.name,
              "token": b.token, "url": board_url(base_url, b.token), "active": b.active}
             for b in all_boards(database.session)]
@@ -133,6 +320,21 @@ def board_list(as_json: bool) -> None:
     for row in rows:
         state = "" if row["active"] else "  （已作废）"
         click.echo(f"{row['project_id']:>5}  {row['project_name']}  {row['token']}  {row['url']}{state}")
+
+
+def _layout(size: str) -> Any:
+    """The layout called `size`, or a Chinese line naming the sizes there are."""
+    from wagechannel.boards.layouts import LayoutError, get_layout, layout_choices, layout_names
+
+    try:
+        return get_layout(size)
+    except LayoutError as error:
+        usable = "、".join(name for name, _description in layout_choices()) or "无"
+        if size in layout_names():
+            message = f"版式 {size} 的设置文件有错误，暂时不能用。能用的版式：{usable}"
+        else:
+            message = f"没有 {size} 这个版式。能用的版式：{usable}"
+        raise CommandError(message) from error
 
 
 @board.command("render", help="把告示牌输出为可印刷的文件（PDF、PNG 或 PNG 压缩包）")
@@ -149,37 +351,44 @@ def board_list(as_json: bool) -> None:
 def board_render(project_id: int | None, contractor_id: int | None, region_code: str | None,
                  size: str, fmt: str, dpi: int, output: str) -> None:
     from wagechannel.boards.batch import write_pdf, write_png_zip
-    from wagechannel.boards.fonts import FontMissing, find_font
-    from wagechannel.boards.layouts import LayoutError, get_layout
+    from wagechannel.boards.fonts import find_font
+    from wagechannel.boards.layouts import LayoutError
     from wagechannel.boards.render import render_png
     from wagechannel.boards.services import BatchScope, batch_selection
     from wagechannel.extensions import db as database
 
     if sum(value is not None for value in (project_id, contractor_id, region_code)) != 1:
-        raise click.UsageError("请指定 --project、--contractor、--region 中的一个。")
-    try:
-        layout = get_layout(size)
+        raise CommandUsageError("请指定 --project、--contractor、--region 中的一个。")
+    layout = _layout(size)
+    with reported():
         font = find_font(current_app.config.get("FONT"))
         selection = batch_selection(database.session, BatchScope(
             project_id=project_id, contractor_id=contractor_id, region_code=region_code))
-    except (LayoutError, FontMissing, DomainError) as error:
-        raise click.ClickException(str(getattr(error, "message", error))) from error
     for project, missing in selection.incomplete:
         click.echo(f"跳过 {project.id} {project.name}：缺 {'、'.join(missing)}", err=True)
     if not selection.ready:
-        raise click.ClickException("没有可以打印的告示牌。")
+        raise CommandError("没有可以打印的告示牌。")
     if fmt == "png" and len(selection.ready) != 1:
-        raise click.ClickException(
+        raise CommandError(
             f"共有 {len(selection.ready)} 块告示牌，PNG 只能输出一块；多块请用 --format zip 或 pdf。")
-    contents = selection.contents(database.session, current_app.config["BASE_URL"])
-    with open(output, "wb") as handle:
-        if fmt == "pdf":
-            write_pdf(contents, layout, font, handle)
-        elif fmt == "zip":
-            write_png_zip(contents, layout, font, handle, dpi=dpi)
-        else:
-            handle.write(render_png(next(iter(contents)), layout, font, dpi=dpi).data)
-    click.echo(f"已输出 {len(selection.ready)} 块告示牌（{layout.name}，{fmt}）到 {output}")
+    base_url = _base_url()
+    contents = selection.contents(database.session, base_url)
+    try:
+        with open(output, "wb") as handle:
+            if fmt == "pdf":
+                write_pdf(contents, layout, font, handle)
+            elif fmt == "zip":
+                write_png_zip(contents, layout, font, handle, dpi=dpi)
+            else:
+                handle.write(render_png(next(iter(contents)), layout, font, dpi=dpi).data)
+    except OSError as error:
+        raise CommandError(f"无法写入 {output}：请确认文件夹存在并且可以写入。") from error
+    except LayoutError as error:  # a board that does not fit says so in Chinese; keep no half file
+        os.remove(output)
+        raise CommandError(getattr(error, "message", None)
+                           or f"版式 {layout.name} 有错误，无法输出。") from error
+    click.echo(f"已输出 {len(selection.ready)} 块告示牌（{layout.name}，{fmt}）到 {output}，"
+               f"二维码指向 {base_url}")
 
 
 @main.group(help="行政区划")
@@ -254,20 +463,30 @@ def user() -> None:
     """账号"""
 
 
+def _ask_password() -> str:
+    """Asked twice without echo; click's own prompt would answer a mismatch in English."""
+    password = click.prompt("密码", hide_input=True)
+    if click.prompt("再输入一次密码", hide_input=True) != password:
+        raise CommandError("两次输入的密码不一样。")
+    return str(password)
+
+
 @user.command("add", help="新建账号")
 @click.option("--username", required=True)
 @click.option("--role", required=True,
               type=click.Choice(["admin", "legal_aid_staff", "lawyer", "bureau_liaison", "contractor"]))
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--password", default=None, help="不给出时在终端里输入两次")
 @click.option("--name", "display_name", default=None, help="显示名")
 @click.option("--organisation-id", type=int, default=None, help="所属机构（法援中心或人社部门）")
 @click.option("--contractor-id", type=int, default=None, help="所属施工总承包单位")
 @with_app
-def user_add(username: str, role: str, password: str, display_name: str | None,
+def user_add(username: str, role: str, password: str | None, display_name: str | None,
              organisation_id: int | None, contractor_id: int | None) -> None:
     from wagechannel.accounts.services import create_user
     from wagechannel.extensions import db as database
 
+    if password is None:
+        password = _ask_password()
     with reported(), database.unit_of_work() as session:
         created = create_user(session, username=username, password=password, role=role,
                               display_name=display_name, organisation_id=organisation_id,
@@ -286,7 +505,7 @@ def leads_route() -> None:
 
     from wagechannel.scheduler import route_pending
 
-    waiting, routed = route_pending(_app(), min_age=timedelta(0))
+    waiting, routed = route_pending(_ready_app(), min_age=timedelta(0))
     click.echo(f"待转交 {waiting} 条，已转交 {routed} 条。")
     if routed < waiting:
         sys.exit(1)
@@ -304,12 +523,12 @@ def keys_rotate(new_key: bool | None) -> None:
     from wagechannel import crypto
     from wagechannel.extensions import db as database
 
-    app = _app()
+    app = _ready_app()
     from_instance = not app.config.get("DATA_KEYS")
     if new_key is None:
         new_key = from_instance
     if new_key and not from_instance:
-        raise click.ClickException("密钥来自 WAGECHANNEL_DATA_KEYS：请把新密钥放在最前面后再运行本命令。")
+        raise CommandError("密钥来自 WAGECHANNEL_DATA_KEYS：请把新密钥放在最前面后再运行本命令。")
     if new_key:
         crypto.add_instance_key(app.instance_path)
         app = _app()  # the new key first
@@ -327,7 +546,7 @@ def scheduler() -> None:
     from wagechannel.scheduler import build_scheduler
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    app = _app()
+    app = _ready_app()
     click.echo("定时任务已启动（Ctrl+C 停止）：每分钟重试转交未转交的线索。")
     try:
         build_scheduler(app).start()
