@@ -57,6 +57,26 @@ def refresh_priorities(app: Flask) -> int:
             return refresh(session, local_today())
 
 
+def erase_expired_personal_data(app: Flask) -> int:
+    """Closed cases past the retention period lose their personal data (PIPL art. 19), a batch
+    per transaction so no lock is held long."""
+    from wagechannel.cases.retention import erase_batch
+    from wagechannel.db import utcnow
+
+    erased = 0
+    with app.app_context():
+        years = int(app.config["RETENTION_YEARS"])
+        while True:
+            with db.unit_of_work() as session:
+                done = erase_batch(session, now=utcnow(), years=years)
+            erased += done
+            if not done:
+                break
+    if erased:
+        log.info("retention: personal data of %d reports erased", erased)
+    return erased
+
+
 def build_scheduler(app: Flask) -> BlockingScheduler:
     scheduler = BlockingScheduler(timezone=CHINA)
     scheduler.add_job(route_pending, "interval", seconds=ROUTE_INTERVAL_SECONDS, args=[app],
@@ -66,4 +86,6 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
                       id="purge_stashed_uploads", coalesce=True, max_instances=1)
     scheduler.add_job(refresh_priorities, "cron", hour="*", minute=5, args=[app],
                       id="refresh_priorities", coalesce=True, max_instances=1)
+    scheduler.add_job(erase_expired_personal_data, "cron", hour=3, minute=30, args=[app],
+                      id="erase_expired_personal_data", coalesce=True, max_instances=1)
     return scheduler
