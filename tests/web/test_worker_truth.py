@@ -143,3 +143,10 @@ def test_the_case_page_and_queue_always_show_the_last_day(client, db, world) -> 
     assert limit.last_day.isoformat() in queue
     detail = client.get(f"/cases/{lead.case_id}").get_data(as_text=True)
     assert limit.last_day.isoformat() in detail and "申请劳动仲裁" in detail
+
+
+def test_the_home_page_leads_to_the_form_and_the_progress_check(client, db) -> None:  # type: ignore[no-untyped-def]
+    page = client.get("/").get_data(as_text=True)
+    assert 'href="/report"' in page and "没有二维码？直接反映欠薪" in page
+    assert 'href="/q"' in page and "查进度" in page
+    assert "一年内申请" in page
