@@ -293,10 +293,12 @@ def test_a_bad_phone_number_is_explained_and_everything_typed_stays(
                'input[name="evidence"][value="transfers"]',
                'input[name="wants"][value="complaint"]',
                'input[name="urgent"][value="no_money"]',
+               'input[name="employment_status"][value="ended"]',
                CONSENT]
     for selector in checked:
         page.locator(selector).check()
-    unchecked = ['input[name="amount_unknown"]', 'input[name="still_working"]',
+    unchecked = ['input[name="amount_unknown"]',
+                 'input[name="employment_status"][value="working"]',
                  'input[name="urgent"][value="conflict"]',
                  'input[name="evidence"][value="attendance"]',
                  'input[name="evidence"][value="none"]',
@@ -331,6 +333,7 @@ def test_a_bad_phone_number_is_explained_and_everything_typed_stays(
     assert (lead["months_unpaid"], lead["workers_affected"]) == (4, 12)
     assert (str(lead["work_start"])[:10], str(lead["work_end"])[:10]) == \
         ("2025-03-01", "2025-09-30")
+    assert lead["employment_status"] == "ended"
     assert sorted(as_list(lead["evidence"])) == ["chats", "payslips", "transfers"]
     assert as_list(lead["urgent"]) == ["no_money"]
     assert (lead["wants"], lead["best_time"], lead["employer_kind"]) == \
