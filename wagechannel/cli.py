@@ -91,12 +91,14 @@ def _bad_value(error: click.BadParameter) -> str:
     return f"{name} 的值不对{given}。"
 
 
-def _in_chinese(error: click.ClickException) -> CommandError:
+def _in_chinese(error: click.ClickException, command_path: str) -> CommandError:
     """Click's own (English) errors and ours, said in Chinese: the one place they are worded."""
     if isinstance(error, CommandError):
         return error
     ctx = getattr(error, "ctx", None)
-    hint = f"运行 {ctx.command_path} --help 查看用法。" if ctx is not None else None
+    if ctx is not None:  # the parser's own errors come without one: the outer command's path
+        command_path = ctx.command_path
+    hint = f"运行 {command_path} --help 查看用法。"
     if isinstance(error, click.MissingParameter):
         param = error.param
         if isinstance(param, click.Option):
@@ -139,13 +141,13 @@ def _in_chinese(error: click.ClickException) -> CommandError:
 
 
 @contextmanager
-def _said_in_chinese() -> Iterator[None]:
+def _said_in_chinese(command_path: str) -> Iterator[None]:
     try:
         yield
     except click.exceptions.NoArgsIsHelpError:
         raise  # the help text itself, shown as click shows it
     except click.ClickException as error:
-        raise _in_chinese(error) from error
+        raise _in_chinese(error, command_path) from error
     except (click.Abort, KeyboardInterrupt, EOFError) as error:
         raise CommandError("已取消。") from error
 
@@ -155,11 +157,11 @@ class Commands(click.Group):
 
     def make_context(self, info_name: str | None, args: list[str],
                      parent: click.Context | None = None, **extra: Any) -> click.Context:
-        with _said_in_chinese():
+        with _said_in_chinese(info_name or "wagechannel"):
             return super().make_context(info_name, args, parent=parent, **extra)
 
     def invoke(self, ctx: click.Context) -> Any:
-        with _said_in_chinese():
+        with _said_in_chinese(ctx.command_path):
             return super().invoke(ctx)
 
 
