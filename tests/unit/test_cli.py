@@ -1,10 +1,15 @@
 import json
+import re
 
+import pytest
+from click.testing import CliRunner
 from sqlalchemy import func, select
 
+from tests.scratch_database import revision_before_head, scratch_database
 from wagechannel.accounts.models import User
 from wagechannel.boards.models import Board
-from wagechannel.cli import main
+from wagechannel.cli import UPGRADE_FIRST, main
+from wagechannel.migrate import Schema, schema_state, upgrade
 from wagechannel.places.models import Project
 
 
@@ -112,17 +117,6 @@ def test_setting_up_a_county_from_the_command_line(runner, db, monkeypatch) -> N
     assert unknown.exit_code != 0 and "服务区域不存在" in unknown.output
     assert db.scalar(select(Organisation).where(Organisation.name == "x")) is None
 
-
-# --- the database behind the code, the QR address, errors in Chinese ---------------------------
-
-import re  # noqa: E402
-
-import pytest  # noqa: E402
-from click.testing import CliRunner  # noqa: E402
-
-from tests.scratch_database import revision_before_head, scratch_database  # noqa: E402
-from wagechannel.cli import UPGRADE_FIRST  # noqa: E402
-from wagechannel.migrate import Schema, schema_state, upgrade  # noqa: E402
 
 DEFAULT_ADDRESS = "http://127.0.0.1:8000"
 ADDRESS_WARNING = f"二维码指向 {DEFAULT_ADDRESS}，打印前请设置 WAGECHANNEL_BASE_URL"
