@@ -44,6 +44,7 @@ COMPLETE_PROJECT = {
     "labour_manager_name": "李专管",
     "labour_manager_phone": "13800000001",
     "minimum_wage_monthly": "2520",
+    "minimum_wage_hourly": "23.7",
     "pay_day": "15",
     "labour_inspection_phone": "0755-26665678",
     "arbitration_name": "测试区劳动人事争议仲裁委员会",
@@ -98,6 +99,25 @@ def app_config(database_url: str, instance: str, **overrides: Any) -> dict[str, 
 def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     application = create_app(app_config(database_url, str(tmp_path_factory.mktemp("instance"))))
     yield application
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches() -> Iterator[None]:
+    """Each test rolls its rows back: what a process cached from them must go too."""
+    from wagechannel.cache import clear_all
+    clear_all()
+    yield
+    clear_all()
+
+
+@pytest.fixture(autouse=True)
+def limiter_as_configured() -> Iterator[None]:
+    """Flask-Limiter keeps one `enabled` flag for every app it was bound to: a test that builds
+    an app of its own with limits on must not leave them on for the tests after it."""
+    from wagechannel.extensions import limiter
+    enabled = limiter.enabled
+    yield
+    limiter.enabled = enabled
 
 
 @pytest.fixture()

@@ -310,10 +310,10 @@ def test_keys_rotate_reencrypts(tmp_path, monkeypatch) -> None:  # type: ignore[
     form = report_form(client, f"/s/{token}")
     assert client.post(f"/s/{token}", data=form).status_code == 303
     engine_url_raw = lambda: app.extensions["wagechannel_engine"].connect().execute(  # noqa: E731
-        text("SELECT phone FROM lead")).scalar()
+        text("SELECT phone FROM lead ORDER BY id DESC LIMIT 1")).scalar()
     before = engine_url_raw()
     result = runner.invoke(main, ["keys", "rotate"])
-    assert result.exit_code == 0 and "重新加密 1 个值" in result.output, result.output
+    assert result.exit_code == 0 and "重新加密 6 个值" in result.output, result.output  # five demo reports and this one
     keys = (tmp_path / "instance" / "data_keys").read_text().split(",")
     after = engine_url_raw()
     assert len(keys) == 2 and after != before
@@ -327,7 +327,7 @@ def test_a_routing_failure_still_gives_a_receipt_and_is_retried(client, db, worl
     def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("routing service down")
 
-    monkeypatch.setattr("wagechannel.cases.routing.open_case", broken)
+    monkeypatch.setattr("wagechannel.intake.services.open_case", broken)
     url = f"/s/{world.board.token}"
     response = client.post(url, data=report_form(client, url))
     assert response.status_code == 303
@@ -461,7 +461,7 @@ def test_admin_sees_and_retries_unrouted_reports(client, db, world, monkeypatch)
     def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("routing service down")
 
-    monkeypatch.setattr("wagechannel.cases.routing.open_case", broken)
+    monkeypatch.setattr("wagechannel.intake.services.open_case", broken)
     url = f"/s/{world.board.token}"
     client.post(url, data=report_form(client, url))
     monkeypatch.undo()

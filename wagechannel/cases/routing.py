@@ -6,17 +6,20 @@ routing leaves the lead received, with the reason, and the scheduler tries again
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from wagechannel.cases.models import Case
-from wagechannel.cases.services import open_case
+from wagechannel.cache import ProcessCache, watch
+from wagechannel.cases.models import Case, Claimant
+from wagechannel.cases.services import new_case_values
 from wagechannel.db import utcnow
 from wagechannel.intake.models import LEAD_RECEIVED, LEAD_ROUTED, Lead
-from wagechannel.places.models import BUREAU, LEGAL_AID
-from wagechannel.places.services import serving_organisations
+from wagechannel.places.models import BUREAU, LEGAL_AID, Organisation, Project
+from wagechannel.places.services import routable_regions, serving_organisations
 
 log = logging.getLogger(__name__)
 RETRY_AFTER = timedelta(minutes=2)  # younger leads are still being routed by their request
@@ -26,23 +29,78 @@ class RoutingFailed(Exception):
     pass
 
 
+@dataclass(frozen=True)
+class Offices:
+    """Who acts on reports from a region: its legal-aid centre and HR bureau (ids)."""
+
+    centre_id: int | None
+    bureau_id: int | None
+
+
+# Offices change when an administrator registers or edits one: rarely. Each worker process keeps
+# the answer a minute (and forgets it at once after its own change).
+_offices: ProcessCache[Offices] = ProcessCache("serving offices")
+watch(Organisation, Project)
+
+
+def offices_for(session: Session, region_code: str) -> Offices:
+    def load() -> Offices:
+        found = serving_organisations(session, region_code)
+        centre, bureau = found.get(LEGAL_AID), found.get(BUREAU)
+        return Offices(centre.id if centre else None, bureau.id if bureau else None)
+    return _offices.get(region_code, load)
+
+
+_routable: ProcessCache[frozenset[str]] = ProcessCache("routable regions")
+
+
+def routable_region_codes(session: Session) -> frozenset[str]:
+    """Regions a report can be routed from (a centre serves them or a region above them)."""
+    return _routable.get("all", lambda: frozenset(
+        region.code for region in routable_regions(session)))
+
+
+def no_centre(region_code: str | None) -> str:
+    if region_code is None:
+        return "没有项目所在地，无法确定管辖机构"
+    return f"行政区划 {region_code} 没有对应的法律援助中心"
+
+
+def open_case(session: Session, lead: Any, *, offices: Offices, project_id: int | None,
+              region_code: str | None, today: date, now: datetime | None = None) -> int:
+    """Insert the case for one lead (stored, or the input about to be stored); its id."""
+    if offices.centre_id is None:
+        raise RoutingFailed(no_centre(region_code))
+    values = new_case_values(lead, legal_aid_org_id=offices.centre_id,
+                             bureau_org_id=offices.bureau_id, project_id=project_id,
+                             region_code=region_code, today=today, now=now or utcnow())
+    return int(session.execute(insert(Case.__table__).values(values)
+                               .returning(Case.__table__.c.id)).scalar_one())
+
+
+def add_claimant(session: Session, *, case_id: int, lead_id: int, name: str | None,
+                 amount_owed_fen: int | None) -> None:
+    session.execute(insert(Claimant.__table__).values(
+        case_id=case_id, lead_id=lead_id, name=name, amount_owed_fen=amount_owed_fen))
+
+
 def route_lead(session: Session, lead: Lead, *, today: date) -> Case:
     """Send a stored lead to the legal-aid centre and bureau serving its site; open its case."""
     if lead.case_id is not None:
         return session.get_one(Case, lead.case_id)
     if lead.region_code is None:
-        raise RoutingFailed("没有项目所在地，无法确定管辖机构")
-    offices = serving_organisations(session, lead.region_code)
-    centre, bureau = offices.get(LEGAL_AID), offices.get(BUREAU)
-    if centre is None:
-        raise RoutingFailed(f"行政区划 {lead.region_code} 没有对应的法律援助中心")
-    lead.legal_aid_org_id = centre.id
-    lead.bureau_org_id = bureau.id if bureau else None
-    case = open_case(session, lead, legal_aid_org=centre, bureau_org=bureau, today=today)
+        raise RoutingFailed(no_centre(None))
+    offices = offices_for(session, lead.region_code)
+    case_id = open_case(session, lead, offices=offices, project_id=lead.project_id,
+                        region_code=lead.region_code, today=today)
+    add_claimant(session, case_id=case_id, lead_id=lead.id, name=lead.name,
+                 amount_owed_fen=lead.amount_owed_fen)
+    lead.legal_aid_org_id, lead.bureau_org_id = offices.centre_id, offices.bureau_id
+    lead.case_id = case_id
     lead.status = LEAD_ROUTED
     lead.routing_error = None
     session.flush()
-    return case
+    return session.get_one(Case, case_id)
 
 
 def route_after_commit(session: Session, lead_id: int, *, today: date,
@@ -77,9 +135,6 @@ def route_after_commit(session: Session, lead_id: int, *, today: date,
             session.rollback()
             log.exception("could not record routing failure for lead %s", lead_id)
         return False
-
-
-RETRY_AFTER = timedelta(minutes=2)  # younger leads are still being routed by their request
 
 
 def unrouted_lead_ids(session: Session, *, min_age: timedelta = RETRY_AFTER) -> list[int]:

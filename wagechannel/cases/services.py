@@ -1,22 +1,24 @@
 """Cases: priority with reasons, opening a case for a lead, and who may see which case."""
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import Select, false, or_, select
 from sqlalchemy.orm import Session
 
 from wagechannel.accounts.models import User
-from wagechannel.cases.models import Case, Claimant
+from wagechannel.cases.models import Case
 from wagechannel.deadlines.limits import (AID_BEFORE_REVIEW_DAYS, ARBITRATION, CLOSE_DAYS,
                                           LimitFacts, days_left_text, facts_of, governing_limit)
 from wagechannel.intake.models import Lead
-from wagechannel.places.models import Organisation
 from wagechannel.tokens import random_code
 
 
-def priority_for(lead: Lead, today: date) -> tuple[int, list[str]]:
-    """A score for ordering the queue, and the reasons a person reads beside it."""
+def priority_for(lead: Any, today: date) -> tuple[int, list[str]]:
+    """A score for ordering the queue, and the reasons a person reads beside it. `lead` is a
+    stored Lead or a LeadInput (the same attribute names)."""
     score = 0
     reasons: list[str] = []
     if "conflict" in (lead.urgent or []):
@@ -77,21 +79,17 @@ def _limit_priority(facts: LimitFacts, today: date) -> tuple[int, list[str]]:
     return 0, []
 
 
-def open_case(session: Session, lead: Lead, *, legal_aid_org: Organisation,
-              bureau_org: Organisation | None, today: date) -> Case:
-    """A priority case for one lead, in the centre's queue (green channel: no hardship check)."""
+def new_case_values(lead: Any, *, legal_aid_org_id: int, bureau_org_id: int | None,
+                    project_id: int | None, region_code: str | None, today: date,
+                    now: datetime) -> dict[str, Any]:
+    """The row of a priority case for one lead, in the centre's queue (green channel: no
+    hardship check). `lead` is a stored lead or the validated input about to become one."""
     # A random number, known before the insert. Never the receipt code: with a phone's last
     # four digits, that code opens the worker's messages.
-    case = Case(number=f"WC{today.year}-{random_code(8)}", legal_aid_org_id=legal_aid_org.id,
-                bureau_org_id=bureau_org.id if bureau_org else None,
-                project_id=lead.project_id, region_code=lead.region_code, status="pending")
-    apply_priority(case, [lead], today)
-    case.claimants.append(Claimant(lead_id=lead.id, name=lead.name,
-                                   amount_owed_fen=lead.amount_owed_fen))
-    lead.case = case
-    session.add(case)
-    session.flush()
-    return case
+    return {"number": f"WC{today.year}-{random_code(8)}", "legal_aid_org_id": legal_aid_org_id,
+            "bureau_org_id": bureau_org_id, "project_id": project_id,
+            "region_code": region_code, "status": "pending", "created_at": now,
+            "updated_at": now, **case_priority([lead], today)}
 
 
 def visible_cases(user: User) -> Select[tuple[Case]]:
@@ -128,21 +126,30 @@ def sees_personal_data(user: User) -> bool:
 OPEN_STATUSES = ("pending", "accepted", "decided", "assigned", "in_progress")
 
 
-def apply_priority(case: Case, leads: list[Lead], today: date) -> bool:
-    """Set a case's priority, reasons and nearest time limit from its leads; True if changed."""
-    scores = [priority_for(lead, today) for lead in leads]
-    if not scores:
-        return False
-    score, reasons = max(scores, key=lambda pair: pair[0])
+PRIORITY_FIELDS = ("priority", "priority_reasons", "limitation_end", "limitation_kind",
+                   "limitation_provisional")
+
+
+def case_priority(leads: Sequence[Any], today: date) -> dict[str, Any]:
+    """A case's priority, reasons and nearest time limit, from its leads."""
+    score, reasons = max((priority_for(lead, today) for lead in leads), key=lambda pair: pair[0])
     limits = [limit for limit in (governing_limit(facts_of(lead)) for lead in leads) if limit]
     nearest = min(limits, key=lambda limit: limit.last_day) if limits else None
-    values = (score, reasons, nearest.last_day if nearest else None,
-              nearest.kind if nearest else None, bool(nearest and nearest.provisional))
-    if values == (case.priority, case.priority_reasons, case.limitation_end,
-                  case.limitation_kind, case.limitation_provisional):
+    return {"priority": score, "priority_reasons": reasons,
+            "limitation_end": nearest.last_day if nearest else None,
+            "limitation_kind": nearest.kind if nearest else None,
+            "limitation_provisional": bool(nearest and nearest.provisional)}
+
+
+def apply_priority(case: Case, leads: Sequence[Any], today: date) -> bool:
+    """Set a case's priority fields from its leads; True if anything changed."""
+    if not leads:
         return False
-    (case.priority, case.priority_reasons, case.limitation_end, case.limitation_kind,
-     case.limitation_provisional) = values
+    values = case_priority(leads, today)
+    if all(getattr(case, name) == values[name] for name in PRIORITY_FIELDS):
+        return False
+    for name in PRIORITY_FIELDS:
+        setattr(case, name, values[name])
     return True
 
 

@@ -92,6 +92,9 @@ class Lead(Base):
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     idempotency_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    # A keyed hash of what was sent with an API Idempotency-Key: the same key with other
+    # content is refused, never answered with another report's receipt.
+    idempotency_fingerprint: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default=LEAD_RECEIVED, index=True)
     routing_error: Mapped[str | None] = mapped_column(String(256))
     legal_aid_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)

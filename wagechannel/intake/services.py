@@ -2,25 +2,33 @@
 from __future__ import annotations
 
 import hmac
+import logging
 import unicodedata
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from wagechannel.accounts.models import User
 from wagechannel.boards.models import Board
+from wagechannel.boards.services import TOKEN_LENGTH
+from wagechannel.cache import ProcessCache
+from wagechannel.cases.routing import (RoutingFailed, add_claimant, no_centre, offices_for,
+                                       open_case)
 from wagechannel.crypto import keyring
 from wagechannel.db import utcnow
+from wagechannel.errors import DomainError
 from wagechannel.intake.evidence import ProcessedFile
 from wagechannel.intake.models import LEAD_RECEIVED, LEAD_ROUTED, EvidenceFile, Lead
 from wagechannel.intake.validation import LeadInput
 from wagechannel.places.models import Project
 from wagechannel.tokens import is_code, normalise, random_code
 
+log = logging.getLogger(__name__)
 CODE_LENGTH = 8  # 40 random bits
 
 
@@ -30,23 +38,51 @@ STATUS_LABELS = {
 }
 
 
-def store_lead(session: Session, data: LeadInput, *, board: Board | None, channel: str,
-               idempotency_key: str | None = None, now: datetime | None = None,
-               region_code: str | None = None, project: Project | None = None,
-               files: Sequence[ProcessedFile] = (), upload_key: str | None = None,
-               taken_by: User | None = None) -> Lead:
-    """Add the lead as the worker gave it, with its files. The caller commits before anything
-    else happens. The site comes from the board, else from the project or region given."""
-    project = board.project if board else project
-    now = now or utcnow()
+@dataclass(frozen=True)
+class Site:
+    """Where a report comes from: a board (and its project), a project, or only a county."""
+
+    board_id: int | None = None
+    project_id: int | None = None
+    region_code: str | None = None
+
+
+# A board's project and county never change on the report path except by an edit of the
+# project (watched by the cache), so each process keeps them a minute.
+_sites: ProcessCache[Site | None] = ProcessCache("board sites")
+
+
+def site_for_token(session: Session, token: str) -> Site | None:
+    """The site a board token names (revoked boards still take reports), or None."""
+    token = normalise(token)
+    if not is_code(token, TOKEN_LENGTH):
+        return None
+
+    def load() -> Site | None:
+        row = session.execute(select(Board.id, Board.project_id, Project.region_code)
+                              .join(Project, Project.id == Board.project_id)
+                              .where(Board.token == token)).first()
+        return Site(row[0], row[1], row[2]) if row else None
+    return _sites.get(token, load)
+
+
+def site_of(board: Board | None = None, project: Project | None = None,
+            region_code: str | None = None) -> Site:
+    project = board.project if board is not None else project
+    return Site(board_id=board.id if board is not None else None,
+                project_id=project.id if project is not None else None,
+                region_code=project.region_code if project is not None else region_code)
+
+
+def lead_values(data: LeadInput, *, site: Site, channel: str, now: datetime,
+                idempotency_key: str | None = None, fingerprint: str | None = None,
+                taken_by_id: int | None = None) -> dict[str, Any]:
+    """The row of a lead, as the worker gave it."""
     keys = keyring()
-    lead = Lead(code=random_code(CODE_LENGTH), channel=channel,
-                board_id=board.id if board else None,
-                project_id=project.id if project else None,
-                region_code=project.region_code if project else region_code,
+    return dict(code=random_code(CODE_LENGTH), channel=channel, board_id=site.board_id,
+                project_id=site.project_id, region_code=site.region_code,
                 site_name=data.site_name, site_address=data.site_address,
-                taken_by_id=taken_by.id if taken_by else None,
-                name=data.name, phone=data.phone,
+                taken_by_id=taken_by_id, name=data.name, phone=data.phone,
                 phone_hash=keys.digest(data.phone) if data.phone else None,
                 id_number=data.id_number,
                 id_number_hash=keys.digest(data.id_number) if data.id_number else None,
@@ -61,18 +97,129 @@ def store_lead(session: Session, data: LeadInput, *, board: Board | None, channe
                 award_kind=data.award_kind, award_date=data.award_date,
                 evidence=list(data.evidence), urgent=list(data.urgent), hometown=data.hometown,
                 best_time=data.best_time, description=data.description, wants=data.wants,
-                consent_at=now, idempotency_key=idempotency_key, status=LEAD_RECEIVED)
+                consent_at=now, idempotency_key=idempotency_key,
+                idempotency_fingerprint=fingerprint, status=LEAD_RECEIVED, created_at=now,
+                updated_at=now)
+
+
+def store_lead(session: Session, data: LeadInput, *, board: Board | None, channel: str,
+               idempotency_key: str | None = None, now: datetime | None = None,
+               region_code: str | None = None, project: Project | None = None,
+               files: Sequence[ProcessedFile] = (), upload_key: str | None = None,
+               taken_by: User | None = None) -> Lead:
+    """Add the lead as the worker gave it, with its files, unrouted (the scheduler's retry
+    path and tests; reports from workers go through store_report)."""
+    lead = Lead(**lead_values(data, site=site_of(board, project, region_code), channel=channel,
+                              now=now or utcnow(), idempotency_key=idempotency_key,
+                              taken_by_id=taken_by.id if taken_by else None))
     session.add(lead)
     session.flush()
+    attach_files(session, lead.id, files, upload_key)
+    return lead
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the worker is told once the report is committed."""
+
+    lead_id: int
+    code: str
+    status: str  # pending (in the centre's queue) or received (waiting for a retry)
+    created: bool  # False: a repeat, answered with the first report
+
+
+class KeyReused(DomainError):
+    def __init__(self) -> None:
+        super().__init__("这个 Idempotency-Key 已经用于另一份内容不同的反映；新的反映请换一个新的 Key。",
+                         field="Idempotency-Key")
+
+
+def store_report(session: Session, data: LeadInput, *, site: Site, channel: str,
+                 idempotency_key: str | None = None, fingerprint: str | None = None,
+                 files: Sequence[ProcessedFile] = (), upload_key: str | None = None,
+                 taken_by_id: int | None = None, today: date) -> Receipt:
+    """Store a report and open its case in the serving centre's queue, in one transaction:
+    committed here, so the receipt is only given for a case in a queue (or, when no centre
+    serves the site or routing fails, for a lead durably marked for the scheduler's retry).
+
+    One write per row, as Core statements: the case, the lead (already routed), the claimant.
+    No lookup first: a repeat of an idempotency key is found by the unique key's conflict.
+    """
+    for _attempt in range(3):
+        now = utcnow()
+        values = lead_values(data, site=site, channel=channel, now=now,
+                             idempotency_key=idempotency_key, fingerprint=fingerprint,
+                             taken_by_id=taken_by_id)
+        try:
+            try:
+                receipt = _store_routed(session, data, values, site=site, files=files,
+                                        upload_key=upload_key, today=today, now=now)
+            except RoutingFailed as failed:
+                session.rollback()
+                receipt = _store_unrouted(session, values, str(failed), files, upload_key)
+            except IntegrityError:
+                raise
+            except Exception as error:  # routing broke: keep the report, retry it later
+                session.rollback()
+                log.warning("routing a new report failed: %s", error)
+                receipt = _store_unrouted(session, values, str(error), files, upload_key)
+            return receipt
+        except IntegrityError:
+            session.rollback()
+            if idempotency_key:
+                existing = find_by_idempotency_key(session, idempotency_key)
+                if existing is not None:
+                    if fingerprint and existing.idempotency_fingerprint != fingerprint:
+                        raise KeyReused() from None
+                    status, _label = public_status(existing)
+                    return Receipt(existing.id, existing.code, status, False)
+    raise RuntimeError("could not store the report: receipt codes clashed three times")
+
+
+def _store_routed(session: Session, data: LeadInput, values: dict[str, Any], *, site: Site,
+                  files: Sequence[ProcessedFile], upload_key: str | None, today: date,
+                  now: datetime) -> Receipt:
+    if site.region_code is None:
+        raise RoutingFailed(no_centre(None))
+    offices = offices_for(session, site.region_code)
+    case_id = open_case(session, data, offices=offices, project_id=site.project_id,
+                        region_code=site.region_code, today=today, now=now)
+    lead_id = _insert_lead(session, {**values, "case_id": case_id, "status": LEAD_ROUTED,
+                                     "legal_aid_org_id": offices.centre_id,
+                                     "bureau_org_id": offices.bureau_id})
+    add_claimant(session, case_id=case_id, lead_id=lead_id, name=data.name,
+                 amount_owed_fen=data.amount_owed_fen)
+    attach_files(session, lead_id, files, upload_key)
+    session.commit()
+    return Receipt(lead_id, values["code"], "pending", True)
+
+
+def _store_unrouted(session: Session, values: dict[str, Any], reason: str,
+                    files: Sequence[ProcessedFile], upload_key: str | None) -> Receipt:
+    lead_id = _insert_lead(session, {**values, "routing_error": reason[:256]})
+    attach_files(session, lead_id, files, upload_key)
+    session.commit()
+    return Receipt(lead_id, values["code"], LEAD_RECEIVED, True)
+
+
+def _insert_lead(session: Session, values: dict[str, Any]) -> int:
+    table = Lead.__table__
+    return int(session.execute(insert(table).values(values).returning(table.c.id)).scalar_one())
+
+
+def attach_files(session: Session, lead_id: int, files: Sequence[ProcessedFile],
+                 upload_key: str | None) -> None:
+    """The report's files: those uploaded now, and those kept from an earlier try of its form."""
+    table = EvidenceFile.__table__
     if upload_key:
         drop_replaced_stash(session, upload_key, files)
-        for waiting in session.scalars(select(EvidenceFile).where(
-                EvidenceFile.upload_key == upload_key, EvidenceFile.lead_id.is_(None))):
-            waiting.lead_id = lead.id
-    for processed in files:
-        session.add(evidence_row(processed, lead_id=lead.id))
-    session.flush()
-    return lead
+        session.execute(update(table).where(table.c.upload_key == upload_key,
+                                            table.c.lead_id.is_(None)).values(lead_id=lead_id))
+    if files:
+        session.execute(insert(table), [
+            {"lead_id": lead_id, "kind": f.kind, "content_type": f.content_type,
+             "size": len(f.data), "sha256": f.sha256, "data": f.data, "created_at": utcnow()}
+            for f in files])
 
 
 def evidence_row(processed: ProcessedFile, *, lead_id: int | None = None,
@@ -85,11 +232,9 @@ def evidence_row(processed: ProcessedFile, *, lead_id: int | None = None,
 def drop_replaced_stash(session: Session, upload_key: str, files: Sequence[ProcessedFile]) -> None:
     """A new voice note replaces the one kept from an earlier try (a report has one)."""
     if any(processed.kind == "voice" for processed in files):
-        for waiting in session.scalars(select(EvidenceFile).where(
-                EvidenceFile.upload_key == upload_key, EvidenceFile.lead_id.is_(None),
-                EvidenceFile.kind == "voice")):
-            session.delete(waiting)
-        session.flush()
+        session.execute(delete(EvidenceFile).where(
+            EvidenceFile.upload_key == upload_key, EvidenceFile.lead_id.is_(None),
+            EvidenceFile.kind == "voice"), execution_options={"synchronize_session": False})
 
 
 def stash_uploads(session: Session, upload_key: str, files: Sequence[ProcessedFile]) -> None:
@@ -134,27 +279,6 @@ def public_status(lead: Lead) -> tuple[str, str]:
             return "pending", STATUS_LABELS[LEAD_ROUTED]
         return lead.case.status, lead.case.status_label
     return lead.status, STATUS_LABELS.get(lead.status, lead.status)
-
-
-def store_unique(session: Session, data: LeadInput, *, board: Board | None, channel: str,
-                 idempotency_key: str | None, **details: Any) -> tuple[Lead, bool]:
-    """Store a lead once per idempotency key; a repeat (even a concurrent one) gets the first.
-
-    No lookup first: the insert itself finds a repeat (the key is unique), and a clash of
-    random receipt codes (40 bits) is simply tried again.
-    """
-    for _attempt in range(3):
-        try:
-            lead = store_lead(session, data, board=board, channel=channel,
-                              idempotency_key=idempotency_key, **details)
-            return lead, True
-        except IntegrityError:
-            session.rollback()
-            if idempotency_key:
-                existing = find_by_idempotency_key(session, idempotency_key)
-                if existing is not None:
-                    return existing, False
-    raise RuntimeError("could not store the lead: receipt codes clashed three times")
 
 
 def lead_count(session: Session, project_id: int) -> int:

@@ -24,10 +24,9 @@ from wagechannel.intake import models
 from wagechannel.intake.evidence import MAX_PHOTOS, ProcessedFile, process_photo
 from wagechannel.intake.limits import address_limit, intake_limits, lookup_limit
 from wagechannel.cases.messages import add_message
-from wagechannel.cases.routing import route_after_commit
 from wagechannel.intake.services import (CODE_LENGTH, evidence_row, find_by_code,
                                          phone_suffix_matches, public_status,
-                                         stash_uploads, stashed_counts, store_unique)
+                                         site_of, stash_uploads, stashed_counts, store_report)
 from wagechannel.intake.submission import (fresh_form_fields, limit_photos, looks_like_a_bot,
                                            read_post, repeat_key, restarted)
 from wagechannel.intake.validation import LeadInvalid, parse_lead
@@ -96,7 +95,7 @@ def handle_report(*, board: Board | None, template: str, channel: str,
                   extra: dict[str, Any] | None = None, staff: Any = None,
                   region_code: str | None = None, project: Any = None,
                   pre_errors: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
-    """POST of any report form: check, keep files, store once, commit, then route."""
+    """POST of any report form: check, keep files, store and route once, commit."""
     posted = read_post()
     values = posted.values
     if staff is None and looks_like_a_bot(values):
@@ -120,14 +119,12 @@ def handle_report(*, board: Board | None, template: str, channel: str,
             db.session.commit()
         context = form_context(restarted(values), errors, board=board)
         return render_template(template, **context, **(extra or {})), 422
-    lead, _created = store_unique(db.session, data, board=board, channel=channel,
-                                  idempotency_key=repeat_key(posted), files=posted.files,
-                                  upload_key=posted.nonce, region_code=region_code,
-                                  project=project, taken_by=staff)
-    lead_id, code = lead.id, lead.code
-    db.session.commit()  # stored first: nothing after this line can lose the report
-    route_after_commit(db.session, lead_id, today=local_today(), stored=lead)
-    return Stored(lead_id, code)
+    receipt = store_report(db.session, data, site=site_of(board, project, region_code),
+                           channel=channel, idempotency_key=repeat_key(posted),
+                           files=posted.files, upload_key=posted.nonce,
+                           taken_by_id=staff.id if staff is not None else None,
+                           today=local_today())
+    return Stored(receipt.lead_id, receipt.code)
 
 
 @bp.route("/s")
