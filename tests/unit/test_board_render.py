@@ -24,6 +24,7 @@ from wagechannel.boards.pdf import render_pdf, render_pdf_result
 from wagechannel.boards.render import (
     NO_LINE_START,
     BoardDoesNotFit,
+    EstimateMetrics,
     Ink,
     PixelMetrics,
     RenderResult,
@@ -349,9 +350,12 @@ def test_html_print_view_has_every_text_the_page_size_and_an_svg_code(name: str)
         for text in (item.label, item.text)]
     for text in content_texts(content):
         assert squeeze(text) in visible or text in left_out, text
-    for block in layout.blocks:
-        assert f"block-{block.name}" in page
-        assert f"left: {block.box.x0}mm; top: {block.box.y0}mm" in page
+    # where the planner put each block (flowing blocks move up under the one above)
+    for planned in plan_board(content, layout, EstimateMetrics()).blocks:
+        box = planned.block.box
+        assert f"block-{planned.block.name}" in page
+        assert f"left: {box.x0}mm; top: {box.y0}mm; width: {box.width}mm; height: {box.height}mm" \
+            in page
 
 
 def test_html_escapes_the_content() -> None:

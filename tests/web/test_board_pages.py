@@ -100,18 +100,34 @@ def test_scans_are_counted_per_day_and_shown(client, db, world) -> None:  # type
 
 def test_silent_boards_are_listed_for_the_bureau(client, db, world) -> None:  # type: ignore[no-untyped-def]
     long_ago = datetime.now(timezone.utc) - timedelta(days=60)
-    world.board.created_at = long_ago
+    world.board.created_at = long_ago  # never scanned since
     world.other_board.created_at = long_ago
     db.add(BoardScan(board_id=world.other_board.id, day=date.today() - timedelta(days=2), count=1))
     db.commit()
     login(client, world.users["bureau_liaison"].username)
     page = client.get("/boards/stale").get_data(as_text=True)
-    assert world.board.token in page and world.other_board.token not in page
+    stale = page.split('id="stale"')[1].split("</table>")[0]
+    assert world.board.token in stale and "从来没有人扫过" in stale
+    assert world.other_board.token not in page
     login(client, world.other_users["bureau_liaison"].username)
     page = client.get("/boards/stale").get_data(as_text=True)
-    assert world.board.token not in page and "没有这样的告示牌" in page
+    assert world.board.token not in page and 'id="stale-empty"' in page
     login(client, world.users["contractor"].username)
     assert client.get("/boards/stale").status_code == 403
+
+
+def test_a_new_board_nobody_scanned_is_shown_as_new_not_as_silent(client, db, world) -> None:  # type: ignore[no-untyped-def]
+    from wagechannel.boards.services import issue_board
+    world.board.created_at = datetime.now(timezone.utc) - timedelta(days=45)
+    db.add(BoardScan(board_id=world.board.id, day=date.today(), count=2))
+    fresh = issue_board(db, world.project)  # today, no scans
+    db.commit()
+    login(client, world.users["bureau_liaison"].username)
+    page = client.get("/boards/stale").get_data(as_text=True)
+    # nothing is silent, and the page does not claim every board was scanned
+    assert 'id="stale-empty"' in page and "都有人扫过" not in page
+    new = page.split('id="new-boards"')[1].split("</table>")[0]
+    assert fresh.token in new and world.board.token not in page
 
 
 def test_batch_of_a_contractor(client, db, make_project, world) -> None:  # type: ignore[no-untyped-def]

@@ -113,9 +113,11 @@ def test_region_minimum_wage_is_the_default(client, db, world) -> None:  # type:
     assert ok.status_code == 303
     assert db.get(Region, "440300").minimum_wage_hourly_fen == 2370
     world.project.minimum_wage_monthly_fen = None
+    world.project.minimum_wage_hourly_fen = None
     db.commit()
     page = client.get(f"/projects/{world.project.id}").get_data(as_text=True)
-    assert "2,520 元/月" in page and "地区标准" in page
+    wage = page.split('id="wage"')[1].split("</dd>")[0]
+    assert "2,520 元/月" in wage and "23.70 元/小时" in wage and "深圳市（市标准）" in wage
     assert "23.7" in client.get("/admin/regions").get_data(as_text=True)
 
 

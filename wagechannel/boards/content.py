@@ -6,6 +6,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+TITLE = "农民工维权信息告示牌"
+# What the worker is promised must be true: arbitration, a lawsuit and a labour-inspection
+# case show the claimant to the employer, so the promise is only about this service.
+FOOTER = ("依据《保障农民工工资支付条例》第三十四条设置。本平台不会告诉施工单位或老板是谁反映的；"
+          "您要申请仲裁、起诉或投诉时，法律要求写上您的名字，工作人员会先问您。")
+# Labour Dispute Mediation and Arbitration Law art. 27: for unpaid wages the year runs from
+# the end of employment.
+TIME_LIMIT_NOTE = "仲裁时效一般为离职后一年，请尽早反映。"
+ARREARS_PLATFORM_NOTE = "也可以在微信“国务院客户端”小程序里，找全国根治欠薪线索反映平台反映。"
+
 
 @dataclass(frozen=True)
 class Item:
@@ -26,9 +36,10 @@ class BoardContent:
     parties: list[Item] = field(default_factory=list)  # Art. 34(1): units and labour manager
     wages: list[Item] = field(default_factory=list)  # Art. 34(2): minimum wage, pay day
     channels: list[Item] = field(default_factory=list)  # Art. 34(3): complaint, arbitration, aid
-    hotlines: list[Item] = field(default_factory=list)  # printed largest: 12348, 12333, local aid
+    hotlines: list[Item] = field(default_factory=list)  # printed largest: 12348, local numbers, 12333
     call_to_action: str = "被拖欠工资？用手机扫码，两分钟告诉我们"
-    footer: str = ""  # legal basis and print date
+    qr_notes: list[str] = field(default_factory=list)  # under the code: the time limit, other channels
+    footer: str = ""  # legal basis and what this service promises
 
 
 def sample_content(*, long_names: bool = False) -> BoardContent:
@@ -53,15 +64,17 @@ def sample_content(*, long_names: bool = False) -> BoardContent:
             Item("劳资专管员", "李建国  电话 13800138000"),
         ],
         wages=[Item("当地最低工资标准", "2520元/月，23.7元/小时"),
-               Item("工资支付日期", "每月15日前支付上月工资")],
+               Item("工资支付日期", "每月15日前支付上月工资（遇法定节假日或休息日提前支付）")],
         channels=[
-            Item("劳动保障监察投诉", "12333，本地 0755-26665678（深圳市南山区人力资源局）"),
+            Item("劳动保障监察投诉",
+                 "本地 0755-26665678（深圳市南山区人力资源局）；全国人社服务热线 12333"),
             Item("行业主管部门投诉", "0755-26652888"),
             Item("劳动争议调解仲裁", "深圳市南山区劳动人事争议仲裁委员会  南山大道2016号  0755-26668888"),
             Item("法律援助", "深圳市南山区法律援助中心  南山大道2000号  0755-26661234"),
             Item("公共法律服务热线", "12348"),
         ],
-        hotlines=[Item("法律援助热线", "12348"), Item("劳动保障监察", "12333"),
-                  Item("本地法律援助中心", "0755-26661234")],
-        footer="依据《保障农民工工资支付条例》第三十四条设置。扫码或拨打热线反映欠薪，您的信息不会告诉老板。",
+        hotlines=[Item("法律援助热线", "12348"), Item("本地法律援助中心", "0755-26661234"),
+                  Item("本地劳动保障监察", "0755-26665678"), Item("全国人社服务热线", "12333")],
+        qr_notes=[TIME_LIMIT_NOTE, ARREARS_PLATFORM_NOTE],
+        footer=FOOTER,
     )

@@ -2,7 +2,9 @@
 
 A layout names its paper in millimetres and places blocks on it (x, y, width,
 height in millimetres from the top-left corner), each with a font size in
-points. Adding a layout means adding a file; its name is the file stem
+points. Blocks named in `[flow]` print one under another: each starts where the
+text of the one above ends, so room one does not need passes to the next instead
+of standing empty. Adding a layout means adding a file; its name is the file stem
 (`notices/A2.toml` is layout "A2"). Any mistake in a file raises LayoutError
 naming the file and the key, so a broken layout fails when it is loaded, not
 when a contractor's print shop finds a clipped board.
@@ -39,8 +41,11 @@ LARGE_PAPER_SHORT_SIDE_MM = 297.0
 # correction Q it needs a version 4 code: 33 modules + 2 * 4 quiet = 41.
 LONGEST_URL = "https://" + "w" * 19 + "/s/" + "X" * 10
 # Lines of text the QR block carries besides the code: the call to action
-# above, the token and the lookup hint below (estimated at the minimum size).
-QR_TEXT_LINES = 3
+# above; the token, the lookup hint, the time limit and the arrears platform
+# below (estimated at the minimum size).
+QR_TEXT_LINES = 5
+# Blocks that cannot flow: the title is a filled bar, the code is centred in its block.
+NOT_FLOWING = ("title", "qr")
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +116,12 @@ class Layout:
     line_spacing: float  # line pitch as a multiple of the font size
     blocks: tuple[Block, ...]
     source: Path | None = None
+    flow: tuple[str, ...] = ()  # blocks printed one under another, top to bottom
+    flow_gap_mm: float = 0.0  # between two flowing blocks
+
+    @property
+    def flow_blocks(self) -> tuple[Block, ...]:
+        return tuple(block for name in self.flow for block in self.blocks if block.name == name)
 
     @property
     def paper(self) -> Box:
@@ -191,7 +202,7 @@ def load_layout(path: Path | str) -> Layout:
 def parse_layout(name: str, data: Mapping[str, Any], *, source: Path | None = None) -> Layout:
     """Check a decoded TOML document and build the Layout; errors name `<name>.toml` and the key."""
     reader = _Reader(f"{name}.toml")
-    reader.only_keys("", data, {"description", "kind", "paper", "text", "blocks"})
+    reader.only_keys("", data, {"description", "kind", "paper", "text", "blocks", "flow"})
     kind = reader.choice("kind", data.get("kind", "board"), tuple(REQUIRED_BLOCKS))
     description = reader.string("description", data.get("description", name))
 
@@ -225,11 +236,56 @@ def parse_layout(name: str, data: Mapping[str, Any], *, source: Path | None = No
             if block.box.overlaps(other.box):
                 reader.fail(f"blocks.{other.name}", f"overlaps blocks.{block.name}")
 
+    _check_footer_size(reader, blocks)
+    flow, gap = _parse_flow(reader, data, blocks)
+
     layout = Layout(name=name, description=description, kind=kind, width_mm=width_mm,
                     height_mm=height_mm, min_font_pt=min_font_pt, line_spacing=line_spacing,
-                    blocks=blocks, source=source)
+                    blocks=blocks, source=source, flow=flow, flow_gap_mm=gap)
     _check_qr_room(reader, layout)
     return layout
+
+
+def _check_footer_size(reader: _Reader, blocks: tuple[Block, ...]) -> None:
+    """The footer says what the service promises: readable from where section three is read,
+    so never smaller than its body text (on a card, than the QR block's)."""
+    sizes = {block.name: block.font_pt for block in blocks}
+    body = sizes.get("channels", sizes.get("qr"))
+    if "footer" in sizes and body is not None and sizes["footer"] < body - _EPSILON:
+        reader.fail("blocks.footer.font_pt",
+                    f"must be at least the body size of the board ({body:g}), so the footer "
+                    "can be read from the same distance")
+
+
+def _parse_flow(reader: _Reader, data: Mapping[str, Any],
+                blocks: tuple[Block, ...]) -> tuple[tuple[str, ...], float]:
+    """`[flow] blocks = [...]`: same column, top to bottom, text blocks only."""
+    if "flow" not in data:
+        return (), 0.0
+    flow = reader.table("flow", data)
+    reader.only_keys("flow", flow, {"blocks", "gap_mm"})
+    names = flow.get("blocks")
+    if not isinstance(names, list) or len(names) < 2 or not all(isinstance(n, str) for n in names):
+        reader.fail("flow.blocks", "must be a list of at least two block names")
+    by_name = {block.name: block for block in blocks}
+    for block_name in names:
+        if block_name not in by_name:
+            reader.fail("flow.blocks", f"{block_name}: no such block in this layout")
+        if block_name in NOT_FLOWING:
+            reader.fail("flow.blocks", f"{block_name}: this block cannot flow")
+    if len(set(names)) != len(names):
+        reader.fail("flow.blocks", "names a block twice")
+    column = [by_name[block_name] for block_name in names]
+    for above, below in zip(column, column[1:]):
+        if abs(above.box.x0 - below.box.x0) > _EPSILON or abs(above.box.x1 - below.box.x1) > _EPSILON:
+            reader.fail("flow.blocks", f"{below.name} must have the same x_mm and width_mm as "
+                        f"{above.name}")
+        if below.box.y0 < above.box.y1 - _EPSILON:
+            reader.fail("flow.blocks", f"{below.name} must be below {above.name}")
+    gap = reader.number("flow.gap_mm", flow.get("gap_mm", 0.0))
+    if gap < 0:
+        reader.fail("flow.gap_mm", "must be a number of at least 0")
+    return tuple(names), gap
 
 
 def _parse_block(reader: _Reader, name: str, body: Any, min_font_pt: float) -> Block:

@@ -18,7 +18,7 @@ import math
 import re
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Literal, Protocol
 
@@ -306,6 +306,14 @@ def _items(items: Sequence[Item], label_ink: Ink, text_ink: Ink, *, align: Align
                       align=align, space_before=space_before) for item in items]
 
 
+def _notes(notes: Sequence[str]) -> list[Paragraph]:
+    """Lines under the code: the first (the arbitration time limit) in red, the rest in black."""
+    return [Paragraph((Run(note, Ink.RED if index == 0 else Ink.BLACK),),
+                      scale=1.0 if index == 0 else 0.85, align="center",
+                      space_before=0.5 if index == 0 else 0.2)
+            for index, note in enumerate(notes)]
+
+
 def block_text(content: BoardContent, block: Block) -> BlockText:
     """The wording of one block. Headings come from the layout file, everything else from content."""
     name = block.name
@@ -338,7 +346,8 @@ def block_text(content: BoardContent, block: Block) -> BlockText:
             below=(Paragraph((Run("编号 ", Ink.BLACK), Run(content.token, Ink.RED)), scale=1.1,
                              align="center"),
                    Paragraph((Run(f"扫不了码？用手机浏览器打开 {content.lookup_url} 输入编号", Ink.GREY),),
-                             scale=0.75, align="center", space_before=0.2)),
+                             scale=0.75, align="center", space_before=0.2),
+                   *_notes(content.qr_notes)),
             centred=True)
     raise LayoutError(f"{name}: no renderer for this block type")
 
@@ -408,9 +417,77 @@ class BoardPlan:
 
 def plan_board(content: BoardContent, layout: Layout, metrics: Metrics) -> BoardPlan:
     matrix = qr_matrix(content.url)
-    blocks = tuple(_plan_block(content, layout, block, metrics, matrix) for block in layout.blocks)
+    flowed = _plan_flow(content, layout, metrics, matrix)
+    blocks = tuple(flowed.get(block.name) or _plan_block(content, layout, block, metrics, matrix)
+                   for block in layout.blocks)
     return BoardPlan(layout, layout.width_mm * metrics.per_mm, layout.height_mm * metrics.per_mm,
                      blocks)
+
+
+_FIT_MM = 1e-3  # rounding slack when a block is given exactly the height its text needs
+
+
+def _moved(block: Block, y0: float, y1: float) -> Block:
+    return replace(block, box=Box(block.box.x0, y0, block.box.x1, y1))
+
+
+def _natural_height_mm(content: BoardContent, block: Block, layout: Layout,
+                       metrics: Metrics) -> float | None:
+    """The height a block needs at its design size, padding included; None if a line is too wide."""
+    inner = block.inner.scaled(metrics.per_mm)
+    laid = _layout_paragraphs(block_text(content, block).paragraphs, inner, block.font_pt,
+                              layout, metrics)
+    if laid is None:
+        return None
+    return laid[1] / metrics.per_mm + 2 * block.padding_mm + _FIT_MM
+
+
+def _text_bottom_mm(plan: BlockPlan, metrics: Metrics) -> float:
+    bottom = max((line.box.y1 for line in plan.lines), default=plan.box.y0 / metrics.per_mm)
+    return bottom / metrics.per_mm + plan.block.padding_mm
+
+
+def _plan_flow(content: BoardContent, layout: Layout, metrics: Metrics,
+               matrix: tuple[tuple[bool, ...], ...]) -> dict[str, BlockPlan]:
+    """The flowing blocks, one under another from the first one's top to the last one's bottom.
+
+    When all of them fit at their design sizes each takes just the height it needs and the
+    room left over is shared out below each one. Otherwise each, in turn, gets the room down to
+    what the blocks below it need at their design sizes (at least its own box), and shrinks
+    within that as any block does; what it then leaves unused passes on down.
+    """
+    column = layout.flow_blocks
+    if not column:
+        return {}
+    top, bottom, gap = column[0].box.y0, column[-1].box.y1, layout.flow_gap_mm
+    plans: dict[str, BlockPlan] = {}
+    natural = [_natural_height_mm(content, block, layout, metrics) for block in column]
+    heights = [height for height in natural if height is not None]
+    spare = bottom - top - sum(heights) - gap * (len(column) - 1)
+    if len(heights) == len(column) and spare >= 0:
+        # the room left over is shared out under each block, so no one gap stands out
+        cursor, extra = top, spare / len(column)
+        for index, (block, height) in enumerate(zip(column, heights, strict=True)):
+            end = bottom if index == len(column) - 1 else cursor + height
+            plans[block.name] = _plan_block(content, layout, _moved(block, cursor, end), metrics,
+                                            matrix)
+            cursor = end + gap + extra
+        return plans
+    needs = [height if height is not None else block.box.height
+             for block, height in zip(column, natural, strict=True)]
+    cursor = top
+    for index, block in enumerate(column):
+        start = cursor
+        below = sum(needs[index + 1:]) + gap * (len(column) - 1 - index)
+        end = max(block.box.y1, bottom - below)
+        plan = _plan_block(content, layout, _moved(block, start, end), metrics, matrix)
+        if index < len(column) - 1:  # give back what it did not use
+            end = min(_text_bottom_mm(plan, metrics), end)
+            moved = _moved(block, start, end)
+            plan = replace(plan, block=moved, box=moved.box.scaled(metrics.per_mm))
+            cursor = end + gap
+        plans[block.name] = plan
+    return plans
 
 
 def font_steps(font_pt: float) -> list[float]:

@@ -8,17 +8,19 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import Select, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, contains_eager, joinedload
 
-from wagechannel.boards.content import BoardContent, Item
-
+from wagechannel.boards.content import (ARREARS_PLATFORM_NOTE, FOOTER, TIME_LIMIT_NOTE, TITLE,
+                                        BoardContent, Item)
 from wagechannel.boards.models import REVOKE_REASONS, Board, BoardScan
 from wagechannel.db import utcnow
 from wagechannel.errors import DomainError
 from wagechannel.money import yuan_text
 from wagechannel.clock import CHINA
 from wagechannel.places.models import BUREAU, LEGAL_AID, Organisation, Project
-from wagechannel.places.services import in_regions, minimum_wage, serving_organisations
+from wagechannel.places.services import (WageStandard, in_regions, minimum_wage,
+                                         region_minimum_wage, serving_organisations,
+                                         wage_confirmation_current)
 from wagechannel.tokens import is_code, normalise, random_code
 
 TOKEN_LENGTH = 10  # 50 random bits: unguessable, short enough to type from the board
@@ -57,8 +59,8 @@ def all_boards(session: Session) -> list[Board]:
 
 # --- Content and completeness (Art. 34 of the wage-payment regulation) ---------------------
 
-TITLE = "农民工维权信息告示牌"
-FOOTER = "依据《保障农民工工资支付条例》第三十四条设置。扫码或拨打热线反映欠薪，您的信息不会告诉老板。"
+NATIONAL_HR_HOTLINE = "12333"  # the national HR-services hotline, not the local inspection
+PUBLIC_LEGAL_HOTLINE = "12348"
 
 
 def _join(*parts: str | None) -> str:
@@ -69,15 +71,46 @@ def _join(*parts: str | None) -> str:
 class ProjectChannels:
     centre: Organisation | None
     bureau: Organisation | None
-    monthly_wage_fen: int | None
-    hourly_wage_fen: int | None
+    wage: WageStandard
+    wage_confirmed: bool  # a borrowed city or province figure, confirmed by a person as is
 
 
 def project_channels(session: Session, project: Project) -> ProjectChannels:
-    monthly, hourly = minimum_wage(session, project)
+    wage = minimum_wage(session, project)
     offices = serving_organisations(session, project.region_code)
-    return ProjectChannels(centre=offices.get(LEGAL_AID), bureau=offices.get(BUREAU),
-                           monthly_wage_fen=monthly, hourly_wage_fen=hourly)
+    return ProjectChannels(centre=offices.get(LEGAL_AID), bureau=offices.get(BUREAU), wage=wage,
+                           wage_confirmed=wage_confirmation_current(project, wage))
+
+
+def wage_problems(session: Session, project: Project, channels: ProjectChannels) -> list[str]:
+    """What stops the minimum wage from being printed as the local standard (Art. 34(2))."""
+    wage = channels.wage
+    problems = []
+    if wage.monthly_fen is None:
+        problems.append("当地最低工资标准（月）")
+    if wage.hourly_fen is None:
+        problems.append("小时最低工资标准（按日、按小时计工资的工人要看）")
+    if wage.is_fallback and not channels.wage_confirmed and wage.region is not None:
+        problems.append(f"本区县的最低工资标准：现在借用的是{wage.region.name}的标准，"
+                        "请管理员登记本区县的标准，或由施工单位核实后在项目页面确认")
+    if wage.level == "project":
+        county = region_minimum_wage(session, project.region_code)
+        if county.level == "county" and any(
+                own is not None and local is not None and own < local
+                for own, local in ((wage.monthly_fen, county.monthly_fen),
+                                   (wage.hourly_fen, county.hourly_fen))):
+            problems.append("项目自填的最低工资标准低于本区县标准"
+                            f"（{_wage_text(county)}），请改正或清空用区县标准")
+    return problems
+
+
+def _wage_text(wage: WageStandard) -> str:
+    parts = []
+    if wage.monthly_fen is not None:
+        parts.append(f"{yuan_text(wage.monthly_fen)}元/月")
+    if wage.hourly_fen is not None:
+        parts.append(f"{yuan_text(wage.hourly_fen)}元/小时")
+    return "，".join(parts)
 
 
 def missing_items(session: Session, project: Project,
@@ -94,14 +127,17 @@ def missing_items(session: Session, project: Project,
         ("行业主管部门投诉电话", project.authority_phone),
         ("劳资专管员姓名", project.labour_manager_name),
         ("劳资专管员电话", project.labour_manager_phone),
-        ("当地最低工资标准（月）", channels.monthly_wage_fen),
+    ]
+    missing = [label for label, value in required if value in (None, "", [])]
+    missing += wage_problems(session, project, channels)
+    later = [
         ("工资支付日期", project.pay_day),
         ("本地劳动保障监察投诉电话", project.labour_inspection_phone),
         ("劳动人事争议仲裁委员会名称", project.arbitration_name),
         ("仲裁委地址", project.arbitration_address),
         ("仲裁委电话", project.arbitration_phone),
     ]
-    missing = [label for label, value in required if value in (None, "", [])]
+    missing += [label for label, value in later if value in (None, "", [])]
     if channels.centre is None:
         missing.append("法律援助中心（本区县还没有登记法律援助中心，请联系管理员）")
     elif not (channels.centre.address and channels.centre.phone):
@@ -128,14 +164,17 @@ def board_content(session: Session, board: Board, *, base_url: str) -> BoardCont
         Item("行业工程建设主管部门", _join(project.authority_name, f"投诉电话 {project.authority_phone}")),
         Item("劳资专管员", _join(project.labour_manager_name, f"电话 {project.labour_manager_phone}")),
     ]
-    wage = f"{yuan_text(channels.monthly_wage_fen or 0)}元/月"
-    if channels.hourly_wage_fen:
-        wage += f"，{yuan_text(channels.hourly_wage_fen)}元/小时"
+    wage = _wage_text(channels.wage)
+    if channels.wage.is_fallback and channels.wage.region is not None:
+        wage += f"（按{channels.wage.region.name}标准）"
     wages = [Item("当地最低工资标准", wage),
-             Item("工资支付日期", f"每月{project.pay_day}日前支付（遇节假日提前）")]
-    inspection = f"12333，本地 {project.labour_inspection_phone}"
+             # Art. 14: pay day falling on a public holiday or rest day moves earlier
+             Item("工资支付日期",
+                  f"每月{project.pay_day}日前支付上月工资（遇法定节假日或休息日提前支付）")]
+    inspection = f"本地 {project.labour_inspection_phone}"
     if channels.bureau is not None:
         inspection += f"（{channels.bureau.name}）"
+    inspection += f"；全国人社服务热线 {NATIONAL_HR_HOTLINE}"
     channel_items = [
         Item("劳动保障监察投诉", inspection),
         Item("行业主管部门投诉", _join(project.authority_name, project.authority_phone)),
@@ -143,16 +182,21 @@ def board_content(session: Session, board: Board, *, base_url: str) -> BoardCont
                                   project.arbitration_phone)),
         Item("法律援助", _join(centre.name if centre else None, centre.address if centre else None,
                             centre.phone if centre else None)),
-        Item("公共法律服务热线", "12348"),
+        Item("公共法律服务热线", PUBLIC_LEGAL_HOTLINE),
     ]
-    hotlines = [Item("法律援助热线", "12348"), Item("劳动保障监察", "12333")]
+    hotlines = [Item("法律援助热线", PUBLIC_LEGAL_HOTLINE)]
     if centre is not None and centre.phone:
         hotlines.append(Item("本地法律援助中心", centre.phone))
+    hotlines += [Item("本地劳动保障监察", project.labour_inspection_phone or ""),
+                 Item("全国人社服务热线", NATIONAL_HR_HOTLINE)]
+    notes = [TIME_LIMIT_NOTE]
+    if project.show_arrears_platform:
+        notes.append(ARREARS_PLATFORM_NOTE)
     return BoardContent(url=board_url(base_url, board.token), token=board.token,
                         lookup_url=f"{base_url.rstrip('/')}/s", title=TITLE,
                         project_name=project.name, project_address=project.address,
                         parties=parties, wages=wages, channels=channel_items, hotlines=hotlines,
-                        footer=FOOTER)
+                        qr_notes=notes, footer=FOOTER)
 
 
 class BoardIncomplete(DomainError):
@@ -212,21 +256,52 @@ def scans_since(session: Session, board_ids: list[int], since: date) -> dict[int
 
 
 STALE_DAYS = 30
+NEW_BOARDS_SHOWN = 100
 
 
-def stale_boards(region_codes: list[str] | None, today: date) -> Select[tuple[Board]]:
-    """Active boards, at least 30 days old, with no scan in the last 30 days: perhaps removed or
-    covered up. Limited to the given regions (None: everywhere)."""
+def _issued_before(today: date) -> datetime:
+    """Boards issued before this instant are at least STALE_DAYS old (local days)."""
     since = today - timedelta(days=STALE_DAYS)
-    recent = select(BoardScan.board_id).where(BoardScan.day > since)
-    issued_before = datetime.combine(since + timedelta(days=1), time.min, tzinfo=CHINA)
+    return datetime.combine(since + timedelta(days=1), time.min, tzinfo=CHINA)
+
+
+def _active_boards(region_codes: list[str] | None) -> Select[tuple[Board]]:
     query = (select(Board).join(Board.project)
-             .where(Board.revoked_at.is_(None), Project.deleted_at.is_(None),
-                    Board.created_at < issued_before, Board.id.not_in(recent))
+             .options(contains_eager(Board.project).joinedload(Project.contractor))
+             .where(Board.revoked_at.is_(None), Project.deleted_at.is_(None))
              .order_by(Project.region_code, Project.id, Board.id))
     if region_codes is not None:
         query = query.where(in_regions(Project.region_code, region_codes))
     return query
+
+
+def stale_boards(region_codes: list[str] | None, today: date) -> Select[tuple[Board]]:
+    """Active boards issued at least 30 days ago with no scan in the last 30 days, never
+    scanned ones included: perhaps removed or covered up. Limited to the given regions
+    (None: everywhere)."""
+    since = today - timedelta(days=STALE_DAYS)
+    recent = select(BoardScan.board_id).where(BoardScan.day > since)
+    return _active_boards(region_codes).where(Board.created_at < _issued_before(today),
+                                              Board.id.not_in(recent))
+
+
+def new_unscanned_boards(region_codes: list[str] | None, today: date) -> Select[tuple[Board]]:
+    """Active boards issued in the last 30 days that nobody has scanned yet: too new to call
+    silent, shown apart (at most NEW_BOARDS_SHOWN)."""
+    scanned = select(BoardScan.board_id)
+    return (_active_boards(region_codes)
+            .where(Board.created_at >= _issued_before(today), Board.id.not_in(scanned))
+            .limit(NEW_BOARDS_SHOWN))
+
+
+def last_scans(session: Session, board_ids: list[int]) -> dict[int, date]:
+    """The last day each board was scanned; boards never scanned are left out."""
+    if not board_ids:
+        return {}
+    rows = session.execute(select(BoardScan.board_id, func.max(BoardScan.day))
+                           .where(BoardScan.board_id.in_(board_ids))
+                           .group_by(BoardScan.board_id))
+    return {board_id: day for board_id, day in rows}
 
 
 # --- Batches: every board of a contractor, a region or a project -----------------------------

@@ -1,29 +1,35 @@
-"""Boards: download for print (PNG, PDF, HTML), revoke and reissue, batches, silent boards."""
+"""Boards: download for print (PNG, PDF, HTML), revoke and reissue, batches, silent boards,
+and the board section of a project page (`project_boards`, a template global, so that the
+places feature knows nothing of boards)."""
 from __future__ import annotations
 
 import tempfile
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
                    request, send_file, url_for)
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
 
 from wagechannel.accounts.permissions import roles_required
 from wagechannel.accounts.services import record
 from wagechannel.boards.batch import write_pdf, write_png_zip
-from wagechannel.boards.fonts import FontMissing, find_font
+from wagechannel.boards.fonts import CJKFont, FontMissing, find_font
 from wagechannel.boards.layouts import LayoutError, get_layout, layout_choices
-from wagechannel.boards.models import Board
+from wagechannel.boards.models import REVOKE_REASONS, Board
 from wagechannel.boards.render import BoardDoesNotFit, render_html, render_png
 from wagechannel.boards.pdf import render_pdf
 from wagechannel.boards.services import (STALE_DAYS, BatchScope, BoardIncomplete,
-                                         batch_selection, issue_board,
-                                         printable_content, revoke_board, stale_boards)
+                                         batch_selection, board_url, issue_board, last_scans,
+                                         missing_items, new_unscanned_boards, printable_content,
+                                         revoke_board, scans_since, stale_boards)
 from wagechannel.clock import local_today
 from wagechannel.errors import DomainError
 from wagechannel.extensions import db
 from wagechannel.places.models import Contractor, Project, Region
+from wagechannel.places.paging import page_number, paginate
 from wagechannel.places.services import can_view_project
 
 bp = Blueprint("boards", __name__)
@@ -46,13 +52,42 @@ def _editable_board_or_404(board_id: int) -> Board:
     return board
 
 
-def _font():  # type: ignore[no-untyped-def]
+def _font() -> CJKFont:
     return find_font(current_app.config.get("FONT"))
+
+
+@dataclass(frozen=True)
+class ProjectBoards:
+    """What the board section of a project page shows (templates/boards/_project.html)."""
+
+    missing: list[str]  # Art. 34 items the project lacks; nothing prints until it is empty
+    boards: list[Board]
+    urls: dict[int, str]  # board id -> what its QR code encodes
+    scans: dict[int, int]  # board id -> scans in the last 30 days
+    layouts: list[tuple[str, str]]
+    revoke_reasons: dict[str, str]
+    font_problem: str | None  # PNG and PDF need a font; the HTML print view does not
+
+
+@bp.app_template_global("project_boards")
+def project_boards(project: Project) -> ProjectBoards:
+    base_url = current_app.config["BASE_URL"]
+    since = local_today() - timedelta(days=STALE_DAYS - 1)
+    try:
+        _font()
+        font_problem = None
+    except FontMissing as missing:
+        font_problem = missing.message
+    return ProjectBoards(
+        missing=missing_items(db.session, project), boards=list(project.boards),
+        urls={board.id: board_url(base_url, board.token) for board in project.boards},
+        scans=scans_since(db.session, [board.id for board in project.boards], since),
+        layouts=layout_choices(), revoke_reasons=REVOKE_REASONS, font_problem=font_problem)
 
 
 @bp.route("/boards/<int:board_id>/download")
 @roles_required(*VIEW_ROLES)
-def download(board_id: int):  # type: ignore[no-untyped-def]
+def download(board_id: int) -> ResponseReturnValue:
     board = _board_or_404(board_id)
     fmt = request.args.get("format", "pdf")
     if fmt not in FORMATS:
@@ -91,7 +126,7 @@ def download(board_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/boards/<int:board_id>/revoke", methods=["POST"])
 @roles_required("contractor")
-def revoke(board_id: int):  # type: ignore[no-untyped-def]
+def revoke(board_id: int) -> ResponseReturnValue:
     board = _editable_board_or_404(board_id)
     try:
         replacement = revoke_board(db.session, board, request.form.get("reason", ""))
@@ -109,7 +144,7 @@ def revoke(board_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/projects/<int:project_id>/boards", methods=["POST"])
 @roles_required("contractor")
-def add(project_id: int):  # type: ignore[no-untyped-def]
+def add(project_id: int) -> ResponseReturnValue:
     project = db.session.get(Project, project_id)
     if project is None or not can_view_project(current_user, project):
         abort(404)
@@ -141,7 +176,7 @@ def _scope_choices() -> tuple[list[tuple[int, str]], list[tuple[str, str]]]:
 
 @bp.route("/boards/batch")
 @roles_required(*VIEW_ROLES)
-def batch():  # type: ignore[no-untyped-def]
+def batch() -> ResponseReturnValue:
     contractors, regions = _scope_choices()
     values = request.args.to_dict()
     errors: dict[str, str] = {}
@@ -160,6 +195,14 @@ def batch():  # type: ignore[no-untyped-def]
     elif len(contractors) == 1 and not regions:
         scope = BatchScope(contractor_id=contractors[0][0])
         values["contractor_id"] = str(contractors[0][0])
+    elif values:  # the form was sent without saying whose boards
+        if regions:
+            errors["region_code"] = ("请选择施工总承包单位或地区。" if contractors else
+                                     "请选择要打印哪个地区的告示牌。")
+        elif contractors:
+            errors["contractor_id"] = "请选择施工总承包单位。"
+        else:
+            errors["region_code"] = "您所在的机构还没有登记服务地区，请联系管理员。"
     size = values.get("size") or "A2"
     fmt = values.get("format") or "pdf"
     try:
@@ -197,11 +240,13 @@ def batch():  # type: ignore[no-untyped-def]
 
 @bp.route("/boards/stale")
 @roles_required("bureau_liaison")
-def stale():  # type: ignore[no-untyped-def]
+def stale() -> ResponseReturnValue:
     regions = None
     if current_user.role != "admin":
         regions = [r.code for r in current_user.organisation.regions] if current_user.organisation else []
     today = local_today()
-    boards = list(db.session.scalars(stale_boards(regions, today)))
-    return render_template("boards/stale.html", boards=boards, days=STALE_DAYS,
-                           since=today - timedelta(days=STALE_DAYS))
+    page = paginate(db.session, stale_boards(regions, today), page_number(request.args.get("page")))
+    new = list(db.session.scalars(new_unscanned_boards(regions, today)))
+    return render_template("boards/stale.html", page=page, new_boards=new, days=STALE_DAYS,
+                           last_scans=last_scans(db.session, [b.id for b in page.items]),
+                           since=today - timedelta(days=STALE_DAYS), today=today)

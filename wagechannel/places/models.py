@@ -37,7 +37,8 @@ class Region(Base):
 
     code: Mapped[str] = mapped_column(String(6), primary_key=True)
     name: Mapped[str] = mapped_column(String(64))
-    # 当地最低工资标准, kept by an administrator; a county without one uses its city's or province's.
+    # 当地最低工资标准, kept by an administrator. Standards are set per county tier: a county
+    # without one may borrow its city's or province's only once a person confirms it (Project).
     minimum_wage_monthly_fen: Mapped[int | None] = mapped_column(Integer)
     minimum_wage_hourly_fen: Mapped[int | None] = mapped_column(Integer)
 
@@ -115,15 +116,25 @@ class Project(Base):
     authority_phone: Mapped[str | None] = mapped_column(String(32))
     labour_manager_name: Mapped[str | None] = mapped_column(String(64))
     labour_manager_phone: Mapped[str | None] = mapped_column(String(32))
-    # Art. 34(2): wages. The minimum wage falls back to the region's.
+    # Art. 34(2): wages. A project's own figures, else the region's (see places.services.WageStandard).
     minimum_wage_monthly_fen: Mapped[int | None] = mapped_column(Integer)
     minimum_wage_hourly_fen: Mapped[int | None] = mapped_column(Integer)
+    # A city's or province's figure printed for a county that has none: who said it is right
+    # here, and exactly which figures they saw. Any other figure makes the confirmation stale.
+    wage_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    wage_confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    wage_confirmed_region_code: Mapped[str | None] = mapped_column(String(6))
+    wage_confirmed_monthly_fen: Mapped[int | None] = mapped_column(Integer)
+    wage_confirmed_hourly_fen: Mapped[int | None] = mapped_column(Integer)
     pay_day: Mapped[int | None] = mapped_column(Integer)
     # Art. 34(3): channels. 12333 and 12348 are national; legal aid comes from routing.
     labour_inspection_phone: Mapped[str | None] = mapped_column(String(32))
     arbitration_name: Mapped[str | None] = mapped_column(String(200))
     arbitration_address: Mapped[str | None] = mapped_column(String(256))
     arbitration_phone: Mapped[str | None] = mapped_column(String(32))
+    # Under the QR: the national wage-arrears lead platform (全国根治欠薪线索反映平台), on unless
+    # the contractor turns it off.
+    show_arrears_platform: Mapped[bool] = mapped_column(default=True)
     notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
@@ -131,6 +142,7 @@ class Project(Base):
 
     contractor: Mapped[Contractor] = relationship(back_populates="projects")
     region: Mapped[Region] = relationship()
+    wage_confirmed_by: Mapped["User | None"] = relationship()  # noqa: F821
     boards: Mapped[list["Board"]] = relationship(back_populates="project",  # noqa: F821
                                                  order_by="Board.id")
     subcontractors: Mapped[list[Subcontractor]] = relationship(

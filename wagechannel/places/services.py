@@ -203,6 +203,19 @@ def says_no_subcontractors(raw: Any) -> bool:
     return text.replace("。", "").strip() in NONE_WORDS
 
 
+NO_WORDS = {"0", "否", "不", "不印", "no", "false", "off"}
+
+
+def parse_yes_no(raw: Any, *, default: bool) -> bool:
+    """A check box (the form sends "0" from a hidden field when it is unticked) or 是/否;
+    left out entirely (an Excel row without the column) keeps the default."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return default
+    if isinstance(raw, bool):
+        return raw
+    return str(raw).strip().lower() not in NO_WORDS
+
+
 def parse_project(data: Mapping[str, Any], session: Session) -> ProjectInput:
     """Validate a project form (or an Excel row). Raises ProjectInvalid, keyed by field."""
     errors: dict[str, str] = {}
@@ -242,6 +255,7 @@ def parse_project(data: Mapping[str, Any], session: Session) -> ProjectInput:
     except Invalid as invalid:
         errors["subcontractors"] = str(invalid)
     values["no_subcontractors"] = says_no_subcontractors(data.get("subcontractors"))
+    values["show_arrears_platform"] = parse_yes_no(data.get("show_arrears_platform"), default=True)
     if errors:
         raise ProjectInvalid(errors)
     return ProjectInput(values=values, subcontractors=subcontractors)
@@ -255,6 +269,7 @@ def project_form_values(project: Project) -> dict[str, str]:
         fen = getattr(project, name + "_fen")
         values[name] = yuan_text(fen)
     values["pay_day"] = str(project.pay_day or "")
+    values["show_arrears_platform"] = "1" if project.show_arrears_platform else "0"
     values["contractor_id"] = str(project.contractor_id)
     values["subcontractors"] = "无" if project.no_subcontractors else "\n".join(
         "，".join(part for part in (sub.name, sub.scope, sub.phone) if part)
@@ -287,25 +302,89 @@ def delete_project(session: Session, project: Project) -> None:
     session.flush()
 
 
-def region_minimum_wage(session: Session, region_code: str) -> tuple[int | None, int | None]:
-    """Monthly and hourly minimum wage in fen of a region, else of its city or province."""
-    monthly: int | None = None
-    hourly: int | None = None
+# --- The local minimum wage (当地最低工资标准, Art. 34(2)) ---------------------------------------
+
+WAGE_LEVELS = {"county": "区县", "city": "市", "province": "省", "project": "项目自填"}
+
+
+@dataclass(frozen=True)
+class WageStandard:
+    """The minimum wage a board prints and where it came from.
+
+    Standards are set per county tier, and a month's and an hour's figure are set together,
+    so both come from one place: the project's own figures when it has any, else the most
+    specific region (county, then city, then province) that has any. A city's or province's
+    figure is a fallback that a person must confirm before it is printed.
+    """
+
+    monthly_fen: int | None
+    hourly_fen: int | None
+    level: str | None  # a key of WAGE_LEVELS; None when no figure is known anywhere
+    region: Region | None = None  # the region the figures are from (None for the project's own)
+
+    @property
+    def level_label(self) -> str:
+        return WAGE_LEVELS.get(self.level or "", "没有登记")
+
+    @property
+    def source_label(self) -> str:
+        """Where the figures come from, for the project page: "深圳市（市标准）"."""
+        if self.level == "project":
+            return "项目自填"
+        if self.region is None:
+            return "没有登记"
+        return f"{self.region.name}（{self.level_label}标准）"
+
+    @property
+    def is_fallback(self) -> bool:
+        """A city's or province's figure standing in for the county's."""
+        return self.level in ("city", "province")
+
+
+def region_minimum_wage(session: Session, region_code: str) -> WageStandard:
+    """The minimum wage of a region: its own, else its city's or province's, saying which."""
     for code in region_ancestry(region_code):
         region = session.get(Region, code)
-        if region is not None:
-            monthly = monthly if monthly is not None else region.minimum_wage_monthly_fen
-            hourly = hourly if hourly is not None else region.minimum_wage_hourly_fen
-    return monthly, hourly
+        if region is not None and (region.minimum_wage_monthly_fen is not None
+                                   or region.minimum_wage_hourly_fen is not None):
+            return WageStandard(region.minimum_wage_monthly_fen, region.minimum_wage_hourly_fen,
+                                region.level, region)
+    return WageStandard(None, None, None)
 
 
-def minimum_wage(session: Session, project: Project) -> tuple[int | None, int | None]:
-    """The project's own minimum wage where it has one, else its region's."""
-    monthly, hourly = region_minimum_wage(session, project.region_code)
-    return (project.minimum_wage_monthly_fen if project.minimum_wage_monthly_fen is not None
-            else monthly,
-            project.minimum_wage_hourly_fen if project.minimum_wage_hourly_fen is not None
-            else hourly)
+def minimum_wage(session: Session, project: Project) -> WageStandard:
+    """The project's own minimum wage where it has one, else its region's (see WageStandard)."""
+    if project.minimum_wage_monthly_fen is not None or project.minimum_wage_hourly_fen is not None:
+        return WageStandard(project.minimum_wage_monthly_fen, project.minimum_wage_hourly_fen,
+                            "project")
+    return region_minimum_wage(session, project.region_code)
+
+
+def wage_confirmation_current(project: Project, standard: WageStandard) -> bool:
+    """A person confirmed exactly these borrowed figures, from this region."""
+    return (standard.is_fallback and standard.region is not None
+            and project.wage_confirmed_at is not None
+            and project.wage_confirmed_region_code == standard.region.code
+            and project.wage_confirmed_monthly_fen == standard.monthly_fen
+            and project.wage_confirmed_hourly_fen == standard.hourly_fen)
+
+
+def confirm_wage_fallback(session: Session, project: Project, user: User) -> WageStandard:
+    """Record that `user` checked the borrowed city or province figures apply to this site."""
+    standard = minimum_wage(session, project)
+    if not standard.is_fallback:
+        raise DomainError("这个项目的最低工资标准不是借用市、省的，不需要确认。")
+    if standard.monthly_fen is None or standard.hourly_fen is None:
+        raise DomainError("借用的标准缺月或小时最低工资，不能确认。请管理员补上，"
+                          "或在项目信息里自己填写这两项。")
+    assert standard.region is not None
+    project.wage_confirmed_at = utcnow()
+    project.wage_confirmed_by_id = user.id
+    project.wage_confirmed_region_code = standard.region.code
+    project.wage_confirmed_monthly_fen = standard.monthly_fen
+    project.wage_confirmed_hourly_fen = standard.hourly_fen
+    session.flush()
+    return standard
 
 
 def set_region_wage(session: Session, region: Region, *, monthly: Any, hourly: Any) -> None:

@@ -1,30 +1,32 @@
-"""Projects (sites) and their boards, for contractors and offices; regions for administrators."""
+"""Projects (sites) for contractors and offices; regions' minimum wages for administrators.
+
+The board section of the project page is the boards feature's own (the `project_boards`
+template global): places knows nothing of boards.
+"""
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
-                   url_for)
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from wagechannel.accounts.permissions import roles_required
 from wagechannel.accounts.services import record
-from wagechannel.boards.fonts import FontMissing, find_font
-from wagechannel.boards.layouts import layout_choices
-from wagechannel.boards.models import REVOKE_REASONS
-from wagechannel.boards.services import (STALE_DAYS, board_url, missing_items, project_channels,
-                                         scans_since)
-from wagechannel.clock import local_today
+from wagechannel.errors import DomainError
 from wagechannel.extensions import db
-from wagechannel.intake.models import Lead
-from wagechannel.places.models import Contractor, Project, Region
-from wagechannel.places.services import (ProjectInvalid, can_view_project, delete_project,
+from wagechannel.intake.services import lead_count
+from wagechannel.money import yuan_text
+from wagechannel.places.models import LEGAL_AID, Contractor, Project, Region
+from wagechannel.places.paging import page_number, paginate
+from wagechannel.places.services import (ProjectInvalid, WageStandard, can_view_project,
+                                         confirm_wage_fallback, delete_project, minimum_wage,
                                          parse_project, project_form_values, region_minimum_wage,
-                                         regions_for_choice,
-                                         save_project, set_region_wage, visible_projects)
-from wagechannel.money import yuan
+                                         regions_for_choice, save_project, serving_organisation,
+                                         set_region_wage, visible_projects,
+                                         wage_confirmation_current)
 
 bp = Blueprint("places", __name__)
 PROJECT_ROLES = ("contractor", "legal_aid_staff", "bureau_liaison")
@@ -47,36 +49,58 @@ def _editable_or_404(project_id: int) -> Project:
 
 @bp.route("/projects")
 @roles_required(*PROJECT_ROLES)
-def projects():  # type: ignore[no-untyped-def]
-    items = list(db.session.scalars(visible_projects(current_user)))
-    return render_template("places/projects.html", projects=items,
+def projects() -> ResponseReturnValue:
+    query = visible_projects(current_user).options(joinedload(Project.contractor),
+                                                   selectinload(Project.boards))
+    page = paginate(db.session, query, page_number(request.args.get("page")))
+    return render_template("places/projects.html", page=page,
                            can_create=current_user.role in ("admin", "contractor"))
 
 
 @bp.route("/projects/<int:project_id>")
 @roles_required(*PROJECT_ROLES)
-def project(project_id: int):  # type: ignore[no-untyped-def]
+def project(project_id: int) -> ResponseReturnValue:
     item = _project_or_404(project_id)
-    base_url = current_app.config["BASE_URL"]
-    channels = project_channels(db.session, item)
-    since = local_today() - timedelta(days=STALE_DAYS - 1)
-    scans = scans_since(db.session, [b.id for b in item.boards], since)
+    wage = minimum_wage(db.session, item)
     # A contractor never sees a count of leads: on a small site it could point to one worker.
-    lead_count = None if current_user.role == "contractor" else db.session.scalar(
-        select(func.count(Lead.id)).where(Lead.project_id == item.id))
-    try:
-        find_font(current_app.config.get("FONT"))
-        font_problem = None
-    except FontMissing as missing:
-        font_problem = missing.message  # PNG and PDF need it; the HTML print view does not
-    return render_template("places/project.html", project=item, channels=channels,
-                           font_problem=font_problem,
-                           missing=missing_items(db.session, item, channels),
-                           board_urls={b.id: board_url(base_url, b.token) for b in item.boards},
-                           scans=scans, lead_count=lead_count, revoke_reasons=REVOKE_REASONS,
-                           layouts=layout_choices(),
+    leads = None if current_user.role == "contractor" else lead_count(db.session, item.id)
+    return render_template("places/project.html", project=item, wage=wage,
+                           wage_confirmed=wage_confirmation_current(item, wage),
+                           centre=serving_organisation(db.session, item.region_code, LEGAL_AID),
+                           lead_count=leads,
                            can_edit=current_user.role in ("admin", "contractor")
                            and item.deleted_at is None)
+
+
+@bp.route("/projects/<int:project_id>/wage/confirm", methods=["POST"])
+@roles_required(*EDIT_ROLES)
+def confirm_wage(project_id: int) -> ResponseReturnValue:
+    """A contractor or administrator confirms a city's or province's minimum wage applies."""
+    item = _editable_or_404(project_id)
+    try:
+        standard = confirm_wage_fallback(db.session, item, current_user)
+    except DomainError as error:
+        flash(error.message, "info")
+        return redirect(url_for("places.project", project_id=item.id), code=303)
+    record(db.session, "project_wage_confirmed", actor=current_user, object_type="project",
+           object_id=item.id, ip=request.remote_addr,
+           region=standard.region.code if standard.region else None,
+           monthly=yuan_text(standard.monthly_fen), hourly=yuan_text(standard.hourly_fen))
+    db.session.commit()
+    flash("已确认按这个标准印在告示牌上。标准改变后需要重新确认。", "info")
+    return redirect(url_for("places.project", project_id=item.id), code=303)
+
+
+def _wage_hint(wage: WageStandard) -> str:
+    if wage.level is None:
+        return "所在区县还没有登记标准，请填写"
+    figures = "，".join(part for part in (
+        f"{yuan_text(wage.monthly_fen)}元/月" if wage.monthly_fen is not None else "",
+        f"{yuan_text(wage.hourly_fen)}元/小时" if wage.hourly_fen is not None else "") if part)
+    if wage.is_fallback and wage.region is not None:
+        return (f"所在区县还没有登记标准；不填则借用{wage.region.name}的标准（{figures}），"
+                "打印前要在项目页面确认")
+    return f"不填则用{wage.region.name if wage.region else '所在区县'}的标准（{figures}）"
 
 
 def _form_context(values: dict[str, Any], errors: dict[str, str],
@@ -86,11 +110,9 @@ def _form_context(values: dict[str, Any], errors: dict[str, str],
     if current_user.role == "admin":
         contractors = [(c.id, c.name) for c in db.session.scalars(
             select(Contractor).order_by(Contractor.name))]
-    hint = "不填则用所在地区的标准"
+    hint = "不填则用所在区县登记的标准"
     if project is not None:
-        monthly, _hourly = region_minimum_wage(db.session, project.region_code)
-        if monthly is not None:
-            hint = f"不填则用所在地区的标准（{yuan(monthly)}/月）"
+        hint = _wage_hint(region_minimum_wage(db.session, project.region_code))
     return {"values": values, "errors": errors, "project": project,
             "region_options": [(r.code, f"{r.name}（{r.code}）") for r in regions],
             "contractor_options": contractors, "wage_hint": hint}
@@ -108,7 +130,7 @@ def _contractor_for(values: dict[str, Any], errors: dict[str, str]) -> Contracto
     return contractor
 
 
-def _save(project: Project | None):  # type: ignore[no-untyped-def]
+def _save(project: Project | None) -> ResponseReturnValue:
     values = request.form.to_dict()
     errors: dict[str, str] = {}
     contractor = _contractor_for(values, errors)
@@ -129,7 +151,7 @@ def _save(project: Project | None):  # type: ignore[no-untyped-def]
 
 @bp.route("/projects/new", methods=["GET", "POST"])
 @roles_required(*EDIT_ROLES)
-def new_project():  # type: ignore[no-untyped-def]
+def new_project() -> ResponseReturnValue:
     if request.method == "POST":
         return _save(None)
     return render_template("places/project_form.html", **_form_context({}, {}, None))
@@ -137,7 +159,7 @@ def new_project():  # type: ignore[no-untyped-def]
 
 @bp.route("/projects/<int:project_id>/edit", methods=["GET", "POST"])
 @roles_required(*EDIT_ROLES)
-def edit_project(project_id: int):  # type: ignore[no-untyped-def]
+def edit_project(project_id: int) -> ResponseReturnValue:
     item = _editable_or_404(project_id)
     if request.method == "POST":
         return _save(item)
@@ -147,7 +169,7 @@ def edit_project(project_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/projects/<int:project_id>/delete", methods=["POST"])
 @roles_required(*EDIT_ROLES)
-def remove_project(project_id: int):  # type: ignore[no-untyped-def]
+def remove_project(project_id: int) -> ResponseReturnValue:
     item = _editable_or_404(project_id)
     delete_project(db.session, item)
     record(db.session, "project_deleted", actor=current_user, object_type="project",
@@ -159,7 +181,7 @@ def remove_project(project_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/admin/regions", methods=["GET", "POST"])
 @roles_required()
-def regions():  # type: ignore[no-untyped-def]
+def regions() -> ResponseReturnValue:
     errors: dict[str, dict[str, str]] = {}
     values: dict[str, dict[str, str]] = {}
     if request.method == "POST":
