@@ -74,14 +74,19 @@ def open_case(session: Session, lead: Any, *, offices: Offices, project_id: int 
     values = new_case_values(lead, legal_aid_org_id=offices.centre_id,
                              bureau_org_id=offices.bureau_id, project_id=project_id,
                              region_code=region_code, today=today, now=now or utcnow())
-    return int(session.execute(insert(Case.__table__).values(values)
-                               .returning(Case.__table__.c.id)).scalar_one())
+    return int(session.connection().execute(_INSERT_CASE, values).scalar_one())
+
+
+# Statements built once: on the report path, building and caching them again each time costs
+# more than running them.
+_INSERT_CASE = insert(Case.__table__).returning(Case.__table__.c.id)
+_INSERT_CLAIMANT = insert(Claimant.__table__)
 
 
 def add_claimant(session: Session, *, case_id: int, lead_id: int, name: str | None,
                  amount_owed_fen: int | None) -> None:
-    session.execute(insert(Claimant.__table__).values(
-        case_id=case_id, lead_id=lead_id, name=name, amount_owed_fen=amount_owed_fen))
+    session.connection().execute(_INSERT_CLAIMANT, {
+        "case_id": case_id, "lead_id": lead_id, "name": name, "amount_owed_fen": amount_owed_fen})
 
 
 def route_lead(session: Session, lead: Lead, *, today: date) -> Case:

@@ -202,9 +202,11 @@ def _store_unrouted(session: Session, values: dict[str, Any], reason: str,
     return Receipt(lead_id, values["code"], LEAD_RECEIVED, True)
 
 
+_INSERT_LEAD = insert(Lead.__table__).returning(Lead.__table__.c.id)  # compiled once
+
+
 def _insert_lead(session: Session, values: dict[str, Any]) -> int:
-    table = Lead.__table__
-    return int(session.execute(insert(table).values(values).returning(table.c.id)).scalar_one())
+    return int(session.connection().execute(_INSERT_LEAD, values).scalar_one())
 
 
 def attach_files(session: Session, lead_id: int, files: Sequence[ProcessedFile],
