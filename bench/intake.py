@@ -413,12 +413,11 @@ def error_text(errors: Counter[str]) -> str:
     return ", ".join(f"{kind} x{count}" for kind, count in errors.most_common()) or "none"
 
 
-def measure(app: Server, bare: Server, board_token: str, args: argparse.Namespace
-            ) -> tuple[LoadResult, LoadResult]:
-    """Both servers up and warmed, then the load in alternating slices (app, bare, bare, app,
-    ...), so that anything else on the machine weighs on both alike."""
-    servers = (app, bare)
-    totals = (LoadResult(), LoadResult())
+def measure(servers: tuple[Server, ...], board_token: str, args: argparse.Namespace
+            ) -> tuple[LoadResult, ...]:
+    """Every server up and warmed, then the load in alternating slices (app, bare, bare, app,
+    ...), so that anything else on the machine weighs on all alike."""
+    totals = tuple(LoadResult() for _ in servers)
     tags = [f"{server.name}{secrets.token_hex(3)}" for server in servers]
     for server in servers:
         server.start()
@@ -430,7 +429,7 @@ def measure(app: Server, bare: Server, board_token: str, args: argparse.Namespac
         rounds = max(1, args.rounds)
         progress(f"{args.seconds:g} s of load per server, in {rounds} slices each, alternating")
         for round_ in range(rounds):
-            order = (0, 1) if round_ % 2 == 0 else (1, 0)
+            order = range(len(servers)) if round_ % 2 == 0 else reversed(range(len(servers)))
             for index in order:
                 result = run_load(servers[index].port, board_token, tag=f"{tags[index]}-{round_}",
                                   seconds=args.seconds / rounds,
@@ -445,6 +444,17 @@ def measure(app: Server, bare: Server, board_token: str, args: argparse.Namespac
     finally:
         for server in servers:
             server.stop()
+
+
+def limits_table(app: LoadResult, limited: LoadResult) -> None:
+    """What counting the three rate limits in Redis costs per stored report."""
+    print(f"{'+ redis limits':<14}{limited.requests:>10}{limited.rps:>10.1f}"
+          f"{limited.percentile_ms(0.50):>10.1f}{limited.percentile_ms(0.99):>10.1f}"
+          f"{sum(limited.errors.values()):>8}")
+    if app.rps and limited.rps:
+        extra_ms = (1 / limited.rps - 1 / app.rps) * WORKERS * 1000
+        print(f"rate limits in Redis: {limited.rps / app.rps:.2f}x the throughput without them, "
+              f"about {extra_ms:.2f} ms of worker time per report")
 
 
 def throughput_table(app: LoadResult, bare: LoadResult, args: argparse.Namespace) -> float:
@@ -574,8 +584,23 @@ def bench(target: Target, args: argparse.Namespace) -> Outcome:
     bare = Server("bare", BARE_SPEC, bare_env, bare_port, target.folder / "bare.log",
                   extra=("--pythonpath", str(BENCH_DIR)))
     _servers.extend([app, bare])
-    app_result, bare_result = measure(app, bare, board_token, args)
+    servers: tuple[Server, ...] = (app, bare)
+    if args.limits_redis:
+        limited_port = free_port()
+        limited = Server("limited", APP_SPEC, {
+            **app_environment(target, limited_port), "WAGECHANNEL_RATELIMIT_ENABLED": "true",
+            "WAGECHANNEL_RATELIMIT_STORAGE_URI": args.limits_redis,
+            # High enough never to refuse the load: what is measured is the cost of counting.
+            "WAGECHANNEL_INTAKE_LIMIT_IP": "10000000 per hour",
+            "WAGECHANNEL_INTAKE_LIMIT_BOARD": "10000000 per hour"},
+            limited_port, target.folder / "limited.log")
+        _servers.append(limited)
+        servers += (limited,)
+    results = measure(servers, board_token, args)
+    app_result, bare_result = results[0], results[1]
     ratio = throughput_table(app_result, bare_result, args)
+    if args.limits_redis:
+        limits_table(app_result, results[2])
     receipts, missing, healthy = crash_test(app, target, board_token, args)
     return Outcome(target.label.split(" (")[0], ratio, sum(app_result.errors.values()),
                    sum(bare_result.errors.values()), receipts, missing, healthy)
@@ -600,6 +625,9 @@ def main() -> int:
                         help="slices the load time is cut into, alternating the servers")
     parser.add_argument("--kill-after", type=float, default=2.0,
                         help="seconds of load before the SIGKILL")
+    parser.add_argument("--limits-redis", default=None, metavar="URL",
+                        help="also measure the application with its rate limits counted in this "
+                             "Redis (e.g. redis://127.0.0.1:6379/14), to show what they cost")
     parser.add_argument("--postgres-admin-url", default=POSTGRES_ADMIN,
                         help="where to CREATE and DROP the benchmark's databases")
     args = parser.parse_args()
