@@ -48,7 +48,7 @@ def decode(image: Image.Image) -> list[str]:
 def content_texts(content: BoardContent) -> list[str]:
     """Every piece of wording the board must carry."""
     texts = [content.title, content.project_name, content.project_address, content.token,
-             content.lookup_url, content.call_to_action, content.footer]
+             content.lookup_url, content.call_to_action, content.footer, *content.qr_notes]
     for item in content.parties + content.wages + content.channels + content.hotlines:
         texts += [item.label, item.text]
     return [text for text in texts if text]
@@ -383,3 +383,55 @@ def test_block_boxes_are_reported_in_the_units_of_the_output(font: CJKFont) -> N
     png = render_png(sample_content(), layout, font, dpi=100)
     title: Block = layout.block("title")  # type: ignore[assignment]
     assert png.block("title").box == title.box.scaled(100 / 25.4)
+
+
+# ---------------------------------------------------------------------------------------
+# Sections one under another; the footer as large as section three; lines under the code
+
+
+def text_lines(result: RenderResult, name: str) -> list[Box]:
+    return [drawn.box for drawn in result.block(name).drawn if drawn.kind == "text"]
+
+
+@pytest.mark.parametrize("subcontractors", [0, 2, 6])
+def test_no_gap_opens_between_the_sections_on_a2(font: CJKFont, subcontractors: int) -> None:
+    """Section two starts a line or two under section one, however few the parties are
+    (a fixed box for section one left 36 mm empty under two subcontractors)."""
+    base = sample_content()
+    others = [item for item in base.parties if item.label != "分包单位"]
+    subs = [Item("分包单位", f"深圳市某某劳务分包有限公司第{i}分公司  电话 0755-2666{i:04d}")
+            for i in range(1, subcontractors + 1)] or [Item("分包单位", "无")]
+    content = replace(base, parties=others[:3] + subs + others[3:])
+    result = render_png(content, get_layout("A2"), font, dpi=100)
+    line_px = 23 * 1.5 * 100 / 72  # one line of section one at its design size
+    for above, below in (("parties", "wages"), ("wages", "channels")):
+        gap = min(box.y0 for box in text_lines(result, below)) - \
+            max(box.y1 for box in text_lines(result, above))
+        assert 0 < gap <= 2 * line_px, (above, below, gap)
+    assert not result.block("parties").below_minimum
+
+
+@pytest.mark.parametrize("name", LAYOUTS)
+def test_the_footer_prints_at_least_as_large_as_section_three(font: CJKFont, name: str) -> None:
+    layout = get_layout(name)
+    for content in (sample_content(), sample_content(long_names=True)):
+        result = render_png(content, layout, font, dpi=100)
+        body = "channels" if layout.block("channels") else "qr"
+        assert result.block("footer").font_pt >= result.block(body).font_pt, (name, body)
+        footer_height = max(box.height for box in text_lines(result, "footer"))
+        body_height = max(box.height for box in text_lines(result, body)[1:])  # not the heading
+        assert footer_height >= 0.9 * body_height  # glyphs, not only the number, are as large
+
+
+@pytest.mark.parametrize("name", LAYOUTS)
+def test_the_time_limit_and_the_platform_are_under_the_code(font: CJKFont, name: str) -> None:
+    result = render_png(sample_content(), get_layout(name), font, dpi=100)
+    qr = next(drawn for drawn in result.block("qr").drawn if drawn.kind == "qr")
+    below = squeeze("".join(drawn.text for drawn in result.block("qr").drawn
+                            if drawn.kind == "text" and drawn.box.y0 >= qr.box.y1))
+    assert "仲裁时效一般为离职后一年，请尽早反映。" in below
+    assert "全国根治欠薪线索反映平台" in below
+    without = replace(sample_content(), qr_notes=sample_content().qr_notes[:1])
+    drawn = "".join(d.text for d in render_png(without, get_layout(name), font, dpi=100)
+                    .block("qr").drawn)
+    assert "全国根治欠薪" not in squeeze(drawn)

@@ -75,3 +75,68 @@ def test_the_project_page_warns_of_a_missing_font_and_html_still_prints(client, 
     assert 'id="font-problem"' in page and "fonts-noto-cjk" in page
     html = client.get(f"/boards/{world.board.id}/download?format=html")
     assert html.status_code == 200 and world.board.token in html.get_data(as_text=True)
+
+
+# ---------------------------------------------------------------------------------------
+# The minimum wage: from the county, a fallback only when a person confirms it
+
+
+def test_the_minimum_wage_says_where_it_comes_from(db, make_project) -> None:  # type: ignore[no-untyped-def]
+    from wagechannel.places.models import Region
+    from wagechannel.places.services import minimum_wage, region_minimum_wage, set_region_wage
+
+    project = make_project(minimum_wage_monthly="", minimum_wage_hourly="")
+    assert region_minimum_wage(db, "440305").level is None
+    set_region_wage(db, db.get(Region, "440000"), monthly="1900", hourly="18.1")
+    wage = minimum_wage(db, project)
+    assert (wage.level, wage.level_label, wage.monthly_fen, wage.hourly_fen) == \
+        ("province", "省", 190000, 1810)
+    assert wage.is_fallback and wage.region.code == "440000"
+    set_region_wage(db, db.get(Region, "440300"), monthly="2520", hourly="")
+    wage = minimum_wage(db, project)
+    # a month's and an hour's figure are set together: never the city's month with the province's hour
+    assert (wage.level, wage.monthly_fen, wage.hourly_fen) == ("city", 252000, None)
+    set_region_wage(db, db.get(Region, "440305"), monthly="2520", hourly="23.7")
+    wage = minimum_wage(db, project)
+    assert (wage.level_label, wage.region.code, wage.is_fallback) == ("区县", "440305", False)
+    project.minimum_wage_monthly_fen, project.minimum_wage_hourly_fen = 260000, 2400
+    wage = minimum_wage(db, project)
+    assert (wage.level_label, wage.monthly_fen, wage.source_label) == ("项目自填", 260000, "项目自填")
+
+
+def test_a_confirmed_fallback_goes_stale_when_its_figure_changes(db, world, make_project) -> None:  # type: ignore[no-untyped-def]
+    from wagechannel.boards.services import missing_items
+    from wagechannel.errors import DomainError
+    from wagechannel.places.models import Region
+    from wagechannel.places.services import (confirm_wage_fallback, minimum_wage,
+                                             set_region_wage, wage_confirmation_current)
+
+    project = make_project(contractor=world.contractor, minimum_wage_monthly="",
+                           minimum_wage_hourly="")
+    city = db.get(Region, "440300")
+    set_region_wage(db, city, monthly="2520", hourly="23.7")
+    assert any("本区县的最低工资标准" in item for item in missing_items(db, project))
+    confirm_wage_fallback(db, project, world.users["contractor"])
+    assert project.wage_confirmed_by_id == world.users["contractor"].id
+    assert project.wage_confirmed_at is not None
+    assert missing_items(db, project) == []
+    set_region_wage(db, city, monthly="2600", hourly="23.7")  # the city raises its standard
+    assert not wage_confirmation_current(project, minimum_wage(db, project))
+    assert any("本区县的最低工资标准" in item for item in missing_items(db, project))
+    set_region_wage(db, db.get(Region, "440305"), monthly="2520", hourly="23.7")
+    assert missing_items(db, project) == []  # the county's own: nothing to confirm
+    try:
+        confirm_wage_fallback(db, project, world.users["contractor"])
+    except DomainError as error:
+        assert "不需要确认" in error.message
+    else:
+        raise AssertionError("a county figure needs no confirmation")
+
+
+def test_the_board_promises_only_what_is_true() -> None:
+    from wagechannel.boards.content import FOOTER, sample_content
+
+    for footer in (FOOTER, sample_content().footer):
+        assert "不会告诉老板" not in footer and "您的信息不会" not in footer
+        assert "本平台不会告诉施工单位或老板是谁反映的" in footer
+        assert "仲裁、起诉或投诉" in footer and "法律要求" in footer and "先问您" in footer

@@ -52,6 +52,19 @@ def test_title_and_hotlines_are_the_largest_text() -> None:
         assert sizes["title"] > max(others) and sizes["hotlines"] >= max(others)
 
 
+def test_the_footer_is_at_least_the_body_size_of_section_three() -> None:
+    """The footer carries the service's promise: readable from where the board is read."""
+    for name, layout in load_layouts().items():
+        body = layout.block("channels") or layout.block("qr")  # a card has no section three
+        assert layout.block("footer").font_pt >= body.font_pt, name  # type: ignore[union-attr]
+
+
+def test_the_three_sections_flow_on_every_board() -> None:
+    for name, layout in load_layouts().items():
+        if layout.kind == "board":
+            assert layout.flow == ("parties", "wages", "channels"), name
+
+
 def test_qr_blocks_on_a3_and_larger_hold_one_millimetre_modules() -> None:
     modules = qr_modules(LONGEST_URL)
     assert len(LONGEST_URL) == 40 and modules == 41  # version 4 at level Q, 4-module quiet zone
@@ -157,6 +170,21 @@ BROKEN: dict[str, tuple[Callable[[dict[str, Any]], dict[str, Any]], str]] = {
     "font below the minimum": (lambda d: with_value(d, 8, "blocks", "footer", "font_pt"),
                                "blocks.footer.font_pt: must not be smaller than text.min_font_pt"),
     "unknown kind": (lambda d: with_value(d, "poster", "kind"), "kind: must be one of board, card"),
+    "footer smaller than section three": (
+        lambda d: with_value(d, 16, "blocks", "footer", "font_pt"),
+        "blocks.footer.font_pt: must be at least the body size of the board (23)"),
+    "flow names a block the layout lacks": (
+        lambda d: with_value(d, ["parties", "notes"], "flow", "blocks"),
+        "flow.blocks: notes: no such block"),
+    "the code cannot flow": (lambda d: with_value(d, ["channels", "qr"], "flow", "blocks"),
+                             "flow.blocks: qr: this block cannot flow"),
+    "flow out of order": (lambda d: with_value(d, ["wages", "parties"], "flow", "blocks"),
+                          "flow.blocks: parties must be below wages"),
+    "flow across columns": (lambda d: with_value(d, ["hotlines", "footer", "wages"], "flow",
+                                                 "blocks"),
+                            "flow.blocks: wages must have the same x_mm and width_mm"),
+    "negative flow gap": (lambda d: with_value(d, -1, "flow", "gap_mm"),
+                          "flow.gap_mm: must be a number of at least 0"),
 }
 
 

@@ -184,3 +184,51 @@ def test_unknown_token_and_lowercase(client, db, world) -> None:  # type: ignore
     response = client.get("/s/ZZZZZZZZZZ")
     assert response.status_code == 404 and "12333" in response.get_data(as_text=True)
     assert COMPLETE_PROJECT  # the fixture projects are complete
+
+
+def board_text(client, board_id: int) -> str:  # type: ignore[no-untyped-def]
+    html = client.get(f"/boards/{board_id}/download?format=html&size=A2").get_data(as_text=True)
+    return re.sub(r"\s+", "", re.sub(r"<[^>]+>", "", html))
+
+
+def test_the_board_shows_the_local_inspection_number_and_the_pay_day_rule(client, db, world) -> None:  # type: ignore[no-untyped-def]
+    """Art. 34(3): the local labour-inspection number, with 12333 beside it as what it is;
+    art. 14: which month's wages, and holidays and rest days move pay day earlier."""
+    login(client, world.users["contractor"].username)
+    pdf = client.get(f"/boards/{world.board.id}/download?format=pdf&size=A2")
+    printed = re.sub(r"\s+", "", pypdfium2.PdfDocument(pdf.data)[0].get_textpage().get_text_range())
+    for text in (board_text(client, world.board.id), printed):
+        inspection = text.split("劳动保障监察投诉：")[1]
+        assert inspection.startswith("本地0755-26665678")
+        assert inspection.index("0755-26665678") < inspection.index("全国人社服务热线12333")
+        assert "劳动保障监察12333" not in text and "劳动保障监察：12333" not in text
+        assert "本地劳动保障监察0755-26665678" in text  # among the large hotlines too
+        assert "工资支付日期：每月15日前支付上月工资（遇法定节假日或休息日提前支付）" in text
+        assert "仲裁时效一般为离职后一年，请尽早反映。" in text
+        assert "全国根治欠薪线索反映平台" in text and "国务院客户端" in text
+        assert "不会告诉老板" not in text and "本平台不会告诉施工单位或老板是谁反映的" in text
+
+
+def test_the_arrears_platform_line_is_the_contractors_choice(client, db, world) -> None:  # type: ignore[no-untyped-def]
+    login(client, world.users["contractor"].username)
+    url = f"/projects/{world.project.id}/edit"
+    form = client.get(url).get_data(as_text=True)
+    assert 'name="show_arrears_platform" value="1" checked' in form  # on unless turned off
+    data = {"name": world.project.name, "address": world.project.address,
+            "region_code": "440305", **COMPLETE_PROJECT, "show_arrears_platform": "0",
+            "csrf_token": csrf_token(client, url)}
+    assert client.post(url, data=data).status_code == 303
+    text = board_text(client, world.board.id)
+    assert "全国根治欠薪线索反映平台" not in text and "仲裁时效一般为离职后一年" in text
+    assert "不印" in client.get(f"/projects/{world.project.id}").get_data(as_text=True)
+
+
+def test_a_liaisons_batch_without_a_region_is_an_error_on_the_field(client, db, world) -> None:  # type: ignore[no-untyped-def]
+    login(client, world.users["bureau_liaison"].username)
+    first = client.get("/boards/batch")
+    assert first.status_code == 200 and 'class="error"' not in first.get_data(as_text=True)
+    response = client.get("/boards/batch?region_code=&size=A2&format=pdf&download=1")
+    assert response.status_code == 422 and response.mimetype == "text/html"
+    page = response.get_data(as_text=True)
+    assert 'id="e-region_code"' in page and "请选择要打印哪个地区的告示牌" in page
+    assert 'value="A2" selected' in page  # what was chosen stays chosen

@@ -1,4 +1,6 @@
 """Project records with every Art. 34 item: create, edit, completeness, regions' minimum wage."""
+import re
+
 from sqlalchemy import select
 
 from tests.conftest import COMPLETE_PROJECT, csrf_token, login
@@ -150,3 +152,88 @@ def test_a_site_without_subcontractors_can_print(client, db, world) -> None:  # 
     html = client.get(f"/boards/{world.board.id}/download?format=html").get_data(as_text=True)
     assert "分包单位" in html and client.get(
         f"/boards/{world.board.id}/download?format=pdf").status_code == 200
+
+
+def test_a_county_without_its_own_minimum_wage_cannot_print_until_confirmed(client, db, world) -> None:  # type: ignore[no-untyped-def]
+    """Standards are set per county tier: a city's figure is printed only once a person says so,
+    and only as long as it stays the figure they confirmed."""
+    login(client, "admin")
+    token = csrf_token(client, "/admin/regions")
+    client.post("/admin/regions", data={"csrf_token": token, "code": "440300",
+                                        "minimum_wage_monthly": "2520",
+                                        "minimum_wage_hourly": "23.7"})
+    login(client, world.users["contractor"].username)
+    url = f"/projects/{world.project.id}/edit"
+    client.post(url, data=form_data(client, url, minimum_wage_monthly="", minimum_wage_hourly=""))
+    project_url = f"/projects/{world.project.id}"
+    page = client.get(project_url).get_data(as_text=True)
+    assert "深圳市（市标准）" in page.split('id="wage"')[1].split("</dd>")[0]
+    assert "本区县的最低工资标准" in page.split('id="missing"')[1].split("</ul>")[0]
+    assert 'id="wage-fallback"' in page
+    download = f"/boards/{world.board.id}/download?format=html"
+    refused = client.get(download)
+    assert refused.status_code == 409 and "借用的是深圳市的标准" in refused.get_data(as_text=True)
+
+    confirmed = client.post(f"{project_url}/wage/confirm",
+                            data={"csrf_token": csrf_token(client, project_url)})
+    assert confirmed.status_code == 303
+    page = client.get(project_url).get_data(as_text=True)
+    assert 'id="missing"' not in page and 'id="wage-confirmed"' in page
+    assert world.users["contractor"].display_name in page
+    board = client.get(download)
+    assert board.status_code == 200
+    assert "2520元/月，23.7元/小时（按深圳市标准）" in re.sub(r"<[^>]+>", "", board.get_data(as_text=True))
+
+    # the city changes its figure: what was confirmed no longer holds
+    login(client, "admin")
+    client.post("/admin/regions", data={"csrf_token": csrf_token(client, "/admin/regions"),
+                                        "code": "440300", "minimum_wage_monthly": "2600",
+                                        "minimum_wage_hourly": "25"})
+    assert client.get(download).status_code == 409
+    page = client.get(project_url).get_data(as_text=True)
+    assert "之前的确认已经失效" in page and 'id="wage-confirmed"' not in page
+    # the county gets its own figure: printed without anyone confirming anything
+    client.post("/admin/regions", data={"csrf_token": csrf_token(client, "/admin/regions"),
+                                        "code": "440305", "minimum_wage_monthly": "2520",
+                                        "minimum_wage_hourly": "23.7"})
+    assert client.get(download).status_code == 200
+    assert "深圳市南山区（区县标准）" in client.get(project_url).get_data(as_text=True)
+
+
+def test_offices_cannot_confirm_a_minimum_wage(client, db, world) -> None:  # type: ignore[no-untyped-def]
+    login(client, world.users["bureau_liaison"].username)
+    url = f"/projects/{world.project.id}"
+    response = client.post(f"{url}/wage/confirm", data={"csrf_token": csrf_token(client, url)})
+    assert response.status_code == 403
+    assert db.get(Project, world.project.id).wage_confirmed_at is None
+
+
+def test_the_hourly_minimum_wage_is_required_to_print(client, db, world) -> None:  # type: ignore[no-untyped-def]
+    login(client, world.users["contractor"].username)
+    url = f"/projects/{world.project.id}/edit"
+    client.post(url, data=form_data(client, url, minimum_wage_hourly=""))
+    page = client.get(f"/projects/{world.project.id}").get_data(as_text=True)
+    missing = page.split('id="missing"')[1].split("</ul>")[0]
+    assert "小时最低工资标准" in missing and "项目自填" in page
+    assert client.get(f"/boards/{world.board.id}/download?format=pdf").status_code == 409
+
+
+def test_a_project_figure_below_the_countys_cannot_print(client, db, world) -> None:  # type: ignore[no-untyped-def]
+    db.get(Region, "440305").minimum_wage_monthly_fen = 252000
+    db.get(Region, "440305").minimum_wage_hourly_fen = 2370
+    world.project.minimum_wage_monthly_fen = 200000
+    db.commit()
+    login(client, world.users["contractor"].username)
+    page = client.get(f"/projects/{world.project.id}").get_data(as_text=True)
+    assert "低于本区县标准（2520元/月，23.7元/小时）" in page.split('id="missing"')[1]
+
+
+def test_bad_input_on_the_platform_choice_and_wages_keeps_the_form(client, db, world) -> None:  # type: ignore[no-untyped-def]
+    login(client, world.users["contractor"].username)
+    url = f"/projects/{world.project.id}/edit"
+    response = client.post(url, data=form_data(client, url, minimum_wage_hourly="二十",
+                                               show_arrears_platform="0"))
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'value="二十"' in page and "请填写数字金额" in page
+    assert 'name="show_arrears_platform" value="1">' in page  # left unticked, as it was sent

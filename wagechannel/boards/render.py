@@ -424,7 +424,8 @@ def plan_board(content: BoardContent, layout: Layout, metrics: Metrics) -> Board
                      blocks)
 
 
-_FIT_MM = 1e-3  # rounding slack when a block is given exactly the height its text needs
+_FIT_MM = 1e-3
+FLOW_SHARE_MAX_GAPS = 4  # spare room added between flowing blocks: at most this many gaps  # rounding slack when a block is given exactly the height its text needs
 
 
 def _moved(block: Block, y0: float, y1: float) -> Block:
@@ -452,7 +453,7 @@ def _plan_flow(content: BoardContent, layout: Layout, metrics: Metrics,
     """The flowing blocks, one under another from the first one's top to the last one's bottom.
 
     When all of them fit at their design sizes each takes just the height it needs and the
-    room left over is shared out below each one. Otherwise each, in turn, gets the room down to
+    room left over is shared out below each one (a little; the rest stays under the last). Otherwise each, in turn, gets the room down to
     what the blocks below it need at their design sizes (at least its own box), and shrinks
     within that as any block does; what it then leaves unused passes on down.
     """
@@ -465,8 +466,9 @@ def _plan_flow(content: BoardContent, layout: Layout, metrics: Metrics,
     heights = [height for height in natural if height is not None]
     spare = bottom - top - sum(heights) - gap * (len(column) - 1)
     if len(heights) == len(column) and spare >= 0:
-        # the room left over is shared out under each block, so no one gap stands out
-        cursor, extra = top, spare / len(column)
+        # the room left over is shared out under each block, so no one gap stands out, but
+        # never more than a few gaps' worth between two sections: the rest stays at the end
+        cursor, extra = top, min(spare / len(column), FLOW_SHARE_MAX_GAPS * gap)
         for index, (block, height) in enumerate(zip(column, heights, strict=True)):
             end = bottom if index == len(column) - 1 else cursor + height
             plans[block.name] = _plan_block(content, layout, _moved(block, cursor, end), metrics,
