@@ -212,6 +212,41 @@ def world(db: Session) -> World:
     return World(*first, *second)
 
 
+class StatementCounter:
+    """Counts the SQL statements a block of code sends (for lists that must not grow)."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __call__(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
+            self.statements.append(statement)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture()
+def count_statements(app: Flask) -> Callable[[Callable[[], Any]], int]:
+    """count_statements(action) -> how many statements action() sent to the database."""
+    from sqlalchemy import event
+
+    def run(action: Callable[[], Any]) -> int:
+        # Requests here share the test's session: start each count from the same state (a real
+        # request starts with an empty session and loads the user, as this one then does).
+        database.session.expire_all()
+        counter = StatementCounter()
+        engine = app.extensions["wagechannel_engine"]
+        event.listen(engine, "before_cursor_execute", counter)
+        try:
+            action()
+        finally:
+            event.remove(engine, "before_cursor_execute", counter)
+        return counter.count
+    return run
+
+
 def csrf_token(client: FlaskClient, url: str) -> str:
     page = client.get(url).get_data(as_text=True)
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)

@@ -49,12 +49,18 @@ def purge_stashed_uploads(app: Flask) -> int:
 
 
 def refresh_priorities(app: Flask) -> int:
-    """Keep the queue's order and reasons true as limitation periods run down."""
+    """Keep the queue's order and reasons true as time limits run down: the cases whose reasons
+    change today, a batch per short transaction."""
     from wagechannel.cases.services import refresh_priorities as refresh
 
+    changed, after = 0, 0
     with app.app_context():
-        with db.unit_of_work() as session:
-            return refresh(session, local_today())
+        today = local_today()
+        while after is not None:
+            with db.unit_of_work() as session:
+                done, after = refresh(session, today, after_id=after)
+            changed += done
+    return changed
 
 
 def erase_expired_personal_data(app: Flask) -> int:
@@ -84,8 +90,10 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
                       misfire_grace_time=ROUTE_INTERVAL_SECONDS)
     scheduler.add_job(purge_stashed_uploads, "interval", hours=1, args=[app],
                       id="purge_stashed_uploads", coalesce=True, max_instances=1)
-    scheduler.add_job(refresh_priorities, "cron", hour="*", minute=5, args=[app],
-                      id="refresh_priorities", coalesce=True, max_instances=1)
+    # Reasons change with the date: once a day, just after midnight in China, is enough.
+    scheduler.add_job(refresh_priorities, "cron", hour=0, minute=5, args=[app],
+                      id="refresh_priorities", coalesce=True, max_instances=1,
+                      misfire_grace_time=6 * 3600)
     scheduler.add_job(erase_expired_personal_data, "cron", hour=3, minute=30, args=[app],
                       id="erase_expired_personal_data", coalesce=True, max_instances=1)
     return scheduler

@@ -149,9 +149,27 @@ def test_priorities_are_refreshed_as_time_passes(db, world) -> None:  # type: ig
     lead = store_lead(db, lead_input(work_end="2025-12-20"), board=world.board, channel="qr")
     case = route_lead(db, lead, today=date(2026, 10, 1))
     assert not any("时效" in reason for reason in case.priority_reasons)
-    assert refresh_priorities(db, date(2026, 12, 15)) == 1
+    assert refresh_priorities(db, date(2026, 12, 15)) == (1, None)
     assert any("可先行提供法律援助" in reason for reason in case.priority_reasons)
-    assert refresh_priorities(db, date(2026, 12, 15)) == 0
+    assert refresh_priorities(db, date(2026, 12, 15)) == (0, None)
+
+
+def test_refreshing_touches_only_cases_whose_reasons_can_change(db, world) -> None:  # type: ignore[no-untyped-def]
+    from wagechannel.cases.services import refresh_priorities
+    far = route_lead(db, store_lead(db, lead_input(employment_status="ended",
+                                                   work_end="2026-09-01"),
+                                    board=world.board, channel="qr"), today=TODAY)
+    near = [route_lead(db, store_lead(db, lead_input(employment_status="ended",
+                                                     work_end="2025-12-20"),
+                                      board=world.board, channel="qr"), today=TODAY)
+            for _ in range(3)]
+    far.priority = -1  # a stale value that a full sweep would "correct"
+    db.flush()
+    changed, after = refresh_priorities(db, date(2026, 12, 15), batch=2)
+    assert (changed, after) == (2, near[1].id)  # a full batch: there may be more
+    assert refresh_priorities(db, date(2026, 12, 15), after_id=after, batch=2) == (1, None)
+    assert all("还剩6天" in " ".join(case.priority_reasons) for case in near)
+    assert far.priority == -1  # nine months away: not even loaded
 
 
 def test_a_limit_that_seems_past_stays_above_no_money_for_food() -> None:

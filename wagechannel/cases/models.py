@@ -6,7 +6,7 @@ from typing import Any
 
 from datetime import date
 
-from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Integer, String
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Integer, String, column
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wagechannel.db import Base, UTCDateTime, utcnow
@@ -26,6 +26,11 @@ CASE_STATUSES = {
 class Case(Base):
     # "case" is a reserved word in SQL.
     __tablename__ = "legal_case"
+    # One index per queue, in the queue's order (most urgent, then oldest first).
+    __table_args__ = tuple(
+        Index(f"ix_legal_case_queue_{name}", *columns, column("priority").desc(), "created_at", "id")
+        for name, columns in (("centre", ("legal_aid_org_id",)), ("bureau", ("bureau_org_id",)),
+                              ("lawyer", ("lawyer_id",)), ("all", ())))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str | None] = mapped_column(String(32), unique=True)

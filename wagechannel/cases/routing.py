@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, insert, select
+from sqlalchemy.orm import Session, joinedload
 
 from wagechannel.cache import ProcessCache, watch
 from wagechannel.cases.models import Case, Claimant
@@ -140,6 +140,13 @@ def route_after_commit(session: Session, lead_id: int, *, today: date,
             session.rollback()
             log.exception("could not record routing failure for lead %s", lead_id)
         return False
+
+
+def unrouted_leads() -> Select[tuple[Lead]]:
+    """Reports no centre has received yet, oldest first, with their site and county (the list
+    shows no phone number: nothing is decrypted)."""
+    return (select(Lead).options(joinedload(Lead.project), joinedload(Lead.region))
+            .where(Lead.status == LEAD_RECEIVED).order_by(Lead.created_at, Lead.id))
 
 
 def unrouted_lead_ids(session: Session, *, min_age: timedelta = RETRY_AFTER) -> list[int]:

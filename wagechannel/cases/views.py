@@ -5,19 +5,20 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from sqlalchemy import select
 
 from wagechannel.accounts.permissions import roles_required
 from wagechannel.accounts.services import record
 from wagechannel.cases.models import Case
 from wagechannel.cases.messages import add_message
-from wagechannel.cases.routing import route_after_commit, unrouted_lead_ids
+from wagechannel.cases.routing import route_after_commit, unrouted_lead_ids, unrouted_leads
 from wagechannel.cases.services import (can_view_case, same_worker_leads, sees_personal_data,
                                         visible_cases)
 from wagechannel.deadlines.limits import facts_of, limits_for
 from wagechannel.errors import DomainError
 from wagechannel.extensions import db
+from wagechannel.paging import page_number, paginate
 from wagechannel.intake import models
 from wagechannel.clock import local_today
 
@@ -27,14 +28,14 @@ CASE_ROLES = ("legal_aid_staff", "lawyer", "bureau_liaison")
 
 @bp.route("/cases")
 @roles_required(*CASE_ROLES)
-def queue():  # type: ignore[no-untyped-def]
-    cases = list(db.session.scalars(visible_cases(current_user)))
-    return render_template("cases/queue.html", cases=cases, today=local_today())
+def queue() -> ResponseReturnValue:
+    page = paginate(db.session, visible_cases(current_user), page_number(request.args.get("page")))
+    return render_template("cases/queue.html", page=page, cases=page.items, today=local_today())
 
 
 @bp.route("/cases/<int:case_id>")
 @roles_required(*CASE_ROLES)
-def detail(case_id: int):  # type: ignore[no-untyped-def]
+def detail(case_id: int) -> ResponseReturnValue:
     case = db.session.get(Case, case_id)
     if case is None or not can_view_case(current_user, case):
         abort(404)
@@ -51,8 +52,10 @@ def detail(case_id: int):  # type: ignore[no-untyped-def]
 def _related(case: Case) -> dict[str, Any]:
     """Earlier or later reports by the same worker, where this user may open their case; and
     each report's time limits."""
-    related = {lead.id: [(other, can_view_case(current_user, other.case) if other.case else False)
-                         for other in same_worker_leads(db.session, lead)]
+    # Only cases this user may open: naming reports elsewhere would tell staff that a phone
+    # number reported to another centre.
+    related = {lead.id: [other for other in same_worker_leads(db.session, lead)
+                         if other.case is not None and can_view_case(current_user, other.case)]
                for lead in case.leads}
     limits = {lead.id: limits_for(facts_of(lead)) for lead in case.leads}
     return {"related": related, "limits": limits, "today": local_today()}
@@ -65,7 +68,7 @@ LABELS = {"trade": models.TRADES, "evidence": models.EVIDENCE, "urgent": models.
 
 @bp.route("/cases/<int:case_id>/leads/<int:lead_id>/messages", methods=["POST"])
 @roles_required("legal_aid_staff", "lawyer")
-def send_message(case_id: int, lead_id: int):  # type: ignore[no-untyped-def]
+def send_message(case_id: int, lead_id: int) -> ResponseReturnValue:
     """A message to the worker, shown at /q/<code> once they give their phone's last digits."""
     case = db.session.get(Case, case_id)
     if case is None or not can_view_case(current_user, case) or not sees_personal_data(current_user):
@@ -89,7 +92,7 @@ def send_message(case_id: int, lead_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/evidence/<int:file_id>")
 @roles_required("legal_aid_staff", "lawyer")
-def evidence(file_id: int):  # type: ignore[no-untyped-def]
+def evidence(file_id: int) -> ResponseReturnValue:
     """A photo or voice note of a lead, for the staff and lawyer of its case; every view logged."""
     item = db.session.get(models.EvidenceFile, file_id)
     lead = item.lead if item is not None else None
@@ -107,7 +110,7 @@ def evidence(file_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/leads/unrouted", methods=["GET", "POST"])
 @roles_required()
-def unrouted():  # type: ignore[no-untyped-def]
+def unrouted() -> ResponseReturnValue:
     """Reports no centre has received yet (no centre serves the site, or routing failed)."""
     if request.method == "POST":
         ids = unrouted_lead_ids(db.session, min_age=timedelta(0))
@@ -115,6 +118,5 @@ def unrouted():  # type: ignore[no-untyped-def]
         routed = sum(route_after_commit(db.session, lead_id, today=local_today()) for lead_id in ids)
         flash(f"重新转交：{len(ids)} 条中 {routed} 条已转交。", "info")
         return redirect(url_for("cases.unrouted"), code=303)
-    leads = list(db.session.scalars(select(models.Lead).where(models.Lead.status == "received")
-                                    .order_by(models.Lead.created_at)))
-    return render_template("cases/unrouted.html", leads=leads)
+    page = paginate(db.session, unrouted_leads(), page_number(request.args.get("page")))
+    return render_template("cases/unrouted.html", page=page, leads=page.items)

@@ -59,9 +59,10 @@ class Lead(Base):
 
     name: Mapped[str | None] = mapped_column(String(64))
     # Encrypted at rest (PIPL art. 51); the keyed hash finds the same number again.
-    phone: Mapped[str | None] = mapped_column(EncryptedString())
+    # Deferred: a list that does not show the number never decrypts it.
+    phone: Mapped[str | None] = deferred(mapped_column(EncryptedString()))
     phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
-    id_number: Mapped[str | None] = mapped_column(EncryptedString())
+    id_number: Mapped[str | None] = deferred(mapped_column(EncryptedString()))
     id_number_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     id_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     employer_kind: Mapped[str | None] = mapped_column(String(16))

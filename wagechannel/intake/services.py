@@ -144,6 +144,7 @@ def store_report(session: Session, data: LeadInput, *, site: Site, channel: str,
 
     One write per row, as Core statements: the case, the lead (already routed), the claimant.
     No lookup first: a repeat of an idempotency key is found by the unique key's conflict.
+    The session must hold no pending writes: a conflict rolls the transaction back.
     """
     for _attempt in range(3):
         now = utcnow()

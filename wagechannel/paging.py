@@ -1,0 +1,53 @@
+"""One page of a long list: the rows it shows, how many there are, and where the other pages are.
+
+Every list a person sees is paged (50 rows); a page loads its rows in one statement (plus the
+eager loads its query asks for) and counts them in one more.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+T = TypeVar("T")
+PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    number: int  # from 1
+    per_page: int
+    total: int
+
+    @property
+    def count(self) -> int:
+        """How many pages there are (at least one, even when empty)."""
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def previous(self) -> int | None:
+        return self.number - 1 if self.number > 1 else None
+
+    @property
+    def next(self) -> int | None:
+        return self.number + 1 if self.number < self.count else None
+
+
+def page_number(raw: str | None) -> int:
+    """The page asked for in the address; anything odd is the first page."""
+    if raw and raw.isascii() and raw.isdigit() and len(raw) < 7:
+        return max(1, int(raw))
+    return 1
+
+
+def paginate(session: Session, query: Select[tuple[T]], number: int,
+             per_page: int = PER_PAGE) -> Page[T]:
+    """Page `number` of query (ordered by the caller); past the end gives the last page."""
+    total = int(session.scalar(select(func.count()).select_from(
+        query.order_by(None).subquery())) or 0)
+    number = min(max(1, number), max(1, -(-total // per_page)))
+    items = list(session.scalars(query.limit(per_page).offset((number - 1) * per_page)).unique())
+    return Page(items=items, number=number, per_page=per_page, total=total)
