@@ -21,20 +21,12 @@ from wagechannel.boards.content import BoardContent, Item, sample_content
 from wagechannel.boards.fonts import CJKFont, find_font
 from wagechannel.boards.layouts import Block, Box, Layout, get_layout, load_layouts
 from wagechannel.boards.pdf import render_pdf, render_pdf_result
-from wagechannel.boards.render import (
-    NO_LINE_START,
-    BoardDoesNotFit,
-    EstimateMetrics,
-    Ink,
-    PixelMetrics,
-    RenderResult,
-    Run,
-    plan_board,
-    qr_matrix,
-    render_html,
-    render_png,
-    wrap_runs,
-)
+from wagechannel.boards.colours import Ink
+from wagechannel.boards.fitting import NO_LINE_START, Run, wrap_runs
+from wagechannel.boards.htmlpage import EstimateMetrics, render_html
+from wagechannel.boards.plan import BoardDoesNotFit, RenderResult, plan_board
+from wagechannel.boards.png import PixelMetrics, render_png
+from wagechannel.boards.qr import qr_matrix
 
 LAYOUTS = sorted(load_layouts())
 URL = sample_content().url
@@ -435,3 +427,26 @@ def test_the_time_limit_and_the_platform_are_under_the_code(font: CJKFont, name:
     drawn = "".join(d.text for d in render_png(without, get_layout(name), font, dpi=100)
                     .block("qr").drawn)
     assert "全国根治欠薪" not in squeeze(drawn)
+
+
+# ---------------------------------------------------------------------------------------
+# The drawing code imports one way
+
+
+LAYERS = ["content", "fonts", "qr", "layouts", "colours", "fitting", "wording", "plan", "png",
+          "pdf", "htmlpage", "batch", "render"]
+
+
+def test_board_drawing_modules_import_only_the_layers_before_them() -> None:
+    import ast
+    from pathlib import Path
+
+    import wagechannel.boards
+
+    folder = Path(wagechannel.boards.__file__).parent
+    for index, name in enumerate(LAYERS):
+        tree = ast.parse((folder / f"{name}.py").read_text(encoding="utf-8"))
+        imported = {node.module.rsplit(".", 1)[1] for node in ast.walk(tree)
+                    if isinstance(node, ast.ImportFrom) and node.module
+                    and node.module.startswith("wagechannel.boards.")}
+        assert imported <= set(LAYERS[:index]), (name, imported - set(LAYERS[:index]))

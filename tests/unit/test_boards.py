@@ -5,9 +5,10 @@ import zxingcpp
 from PIL import Image, ImageFilter
 
 from wagechannel.boards.fonts import FontMissing, find_font
-from wagechannel.boards.render import qr_image, wrap_text
+from wagechannel.boards.fitting import wrap_text
 from wagechannel.boards.layouts import get_layout
-from wagechannel.boards.render import render_png
+from wagechannel.boards.png import render_png
+from wagechannel.boards.qr import qr_image
 from wagechannel.boards.services import board_content, board_url, find_board, issue_board
 
 

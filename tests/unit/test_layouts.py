@@ -18,7 +18,7 @@ from wagechannel.boards.layouts import (
     load_layouts,
     notices_dir,
 )
-from wagechannel.boards.render import qr_modules
+from wagechannel.boards.qr import qr_modules
 
 A2_TEXT = (notices_dir() / "A2.toml").read_text(encoding="utf-8")
 

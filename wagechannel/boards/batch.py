@@ -14,7 +14,7 @@ from wagechannel.boards.content import BoardContent
 from wagechannel.boards.fonts import CJKFont
 from wagechannel.boards.layouts import Layout
 from wagechannel.boards.pdf import write_pdf
-from wagechannel.boards.render import PRINT_DPI, PngRenderer
+from wagechannel.boards.png import PRINT_DPI, PngRenderer
 
 
 def write_png_zip(contents: Iterable[BoardContent], layout: Layout, font: CJKFont,

@@ -22,6 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from wagechannel.boards.qr import qr_modules
 from wagechannel.resources import resource_dir
 
 BLOCK_TYPES = ("title", "parties", "wages", "channels", "qr", "hotlines", "footer")
@@ -277,7 +278,8 @@ def _parse_flow(reader: _Reader, data: Mapping[str, Any],
         reader.fail("flow.blocks", "names a block twice")
     column = [by_name[block_name] for block_name in names]
     for above, below in zip(column, column[1:]):
-        if abs(above.box.x0 - below.box.x0) > _EPSILON or abs(above.box.x1 - below.box.x1) > _EPSILON:
+        if (abs(above.box.x0 - below.box.x0) > _EPSILON
+                or abs(above.box.x1 - below.box.x1) > _EPSILON):
             reader.fail("flow.blocks", f"{below.name} must have the same x_mm and width_mm as "
                         f"{above.name}")
         if below.box.y0 < above.box.y1 - _EPSILON:
@@ -315,8 +317,6 @@ def _parse_block(reader: _Reader, name: str, body: Any, min_font_pt: float) -> B
 
 def _check_qr_room(reader: _Reader, layout: Layout) -> None:
     """On A3 and larger the QR block must hold a 1 mm-module code of the longest URL plus its text."""
-    from wagechannel.boards.render import qr_modules  # render imports this module
-
     block = layout.block("qr")
     if block is None or not layout.min_module_mm:
         return

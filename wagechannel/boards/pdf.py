@@ -20,18 +20,9 @@ from fpdf.enums import PathPaintRule
 from wagechannel.boards.content import BoardContent
 from wagechannel.boards.fonts import CJKFont
 from wagechannel.boards.layouts import Layout
-from wagechannel.boards.render import (
-    MM_PER_INCH,
-    PT_PER_INCH,
-    RGB,
-    BlockBoxes,
-    BlockPlan,
-    Drawn,
-    Ink,
-    PlacedQR,
-    RenderResult,
-    plan_board,
-)
+from wagechannel.boards.colours import RGB, Ink
+from wagechannel.boards.plan import (MM_PER_INCH, PT_PER_INCH, BlockBoxes, BlockPlan, Drawn,
+                                     PlacedQR, RenderResult, plan_board)
 
 FAMILY = "boardcjk"
 _MEASURE_SIZE = 1000.0  # widths are read at 1000 pt, i.e. in thousandths of an em

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
                    request, send_file, url_for)
@@ -19,8 +19,10 @@ from wagechannel.boards.batch import write_pdf, write_png_zip
 from wagechannel.boards.fonts import CJKFont, FontMissing, find_font
 from wagechannel.boards.layouts import LayoutError, get_layout, layout_choices
 from wagechannel.boards.models import REVOKE_REASONS, Board
-from wagechannel.boards.render import BoardDoesNotFit, render_html, render_png
+from wagechannel.boards.htmlpage import render_html
 from wagechannel.boards.pdf import render_pdf
+from wagechannel.boards.plan import BoardDoesNotFit
+from wagechannel.boards.png import render_png
 from wagechannel.boards.services import (STALE_DAYS, BatchScope, BoardIncomplete,
                                          batch_selection, board_url, issue_board, last_scans,
                                          missing_items, new_unscanned_boards, printable_content,

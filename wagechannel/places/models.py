@@ -116,7 +116,7 @@ class Project(Base):
     authority_phone: Mapped[str | None] = mapped_column(String(32))
     labour_manager_name: Mapped[str | None] = mapped_column(String(64))
     labour_manager_phone: Mapped[str | None] = mapped_column(String(32))
-    # Art. 34(2): wages. A project's own figures, else the region's (see places.services.WageStandard).
+    # Art. 34(2): wages. The project's own figures, else its region's (places.services.WageStandard).
     minimum_wage_monthly_fen: Mapped[int | None] = mapped_column(Integer)
     minimum_wage_hourly_fen: Mapped[int | None] = mapped_column(Integer)
     # A city's or province's figure printed for a county that has none: who said it is right
