@@ -6,7 +6,8 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-PHONE = re.compile(r"^(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(?:-\d{1,6})?|[48]00-?\d{3}-?\d{4}|1\d{4})$")
+PHONE = re.compile(r"^(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(?:-\d{1,6})?|[48]00-?\d{3}-?\d{4}|1\d{4})$",
+                   re.ASCII)  # \d is 0-9 only: other scripts' digits are not phone numbers
 
 
 class Invalid(ValueError):
@@ -33,7 +34,10 @@ def parse_yuan(raw: Any, *, maximum_fen: int) -> int | None:
         return None
     if isinstance(raw, bool) or not isinstance(raw, str | int | float | Decimal):
         raise Invalid("请填写数字金额（元）。")
-    text = str(raw).strip().replace(",", "").replace("，", "").removesuffix("元")
+    text = unicodedata.normalize("NFKC", str(raw)).strip().replace(",", "").replace("，", "")
+    text = text.removesuffix("元")
+    if not text.isascii():
+        raise Invalid("请填写数字金额（元），例如 8500。")
     try:
         amount = Decimal(text)
     except InvalidOperation:
@@ -53,7 +57,7 @@ def parse_phone(raw: Any) -> str | None:
     value = clean_text(raw)
     if value is None:
         return None
-    compact = re.sub(r"[\s()（）]", "", value)
+    compact = re.sub(r"[\s()（）]", "", unicodedata.normalize("NFKC", value))
     compact = re.sub(r"^(?:\+86|0086)-?", "", compact)
     if not PHONE.match(compact):
         raise Invalid("电话号码格式不对，例如 0755-26661234 或 13800138000。")
@@ -65,8 +69,11 @@ def parse_int(raw: Any, *, minimum: int, maximum: int, message: str) -> int | No
         return None
     if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
         raise Invalid(message)
+    text = unicodedata.normalize("NFKC", str(raw)).strip()
+    if not isinstance(raw, int | float) and not (text.isascii() and text.lstrip("-").isdigit()):
+        raise Invalid(message)
     try:
-        value = int(raw) if isinstance(raw, int | float) else int(str(raw).strip())
+        value = int(raw) if isinstance(raw, int | float) else int(text)
     except (ValueError, OverflowError):
         raise Invalid(message) from None
     if not minimum <= value <= maximum:

@@ -395,14 +395,18 @@ def test_a_new_voice_note_replaces_the_kept_one(client, db, world) -> None:  # t
     assert [f.size for f in last_lead(db).files] == [len(wav()) + 2]
 
 
-def test_an_expired_form_keeps_input_and_photos(client, db, world) -> None:  # type: ignore[no-untyped-def]
+def test_an_expired_form_keeps_input_but_never_touches_its_files(client, db, world) -> None:  # type: ignore[no-untyped-def]
+    """Files of a request without a valid token are neither decoded nor stored (anyone could
+    send them); the worker is told to pick them again."""
     url = f"/s/{world.board.token}"
     data = report_form(client, url, csrf_token="expired", hometown="河南周口")
     data["photos"] = [(io.BytesIO(jpeg_with_gps()), "a.jpg")]
+    before = count(db, EvidenceFile)
     response = client.post(url, data=data, content_type="multipart/form-data")
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and "您填的内容都还在" in page
-    assert 'value="河南周口"' in page and "已经收到 1 张照片" in page
+    assert 'value="河南周口"' in page and "照片和录音这次没有收到，请重新选择" in page
+    assert count(db, EvidenceFile) == before
     login(client, world.users["legal_aid_staff"].username)
     staff = client.post("/intake/new", data=report_form(client, "/intake/new", csrf_token="x",
                                                         channel="walk_in", name="来访人"))

@@ -18,7 +18,13 @@ MAX_PHOTO_BYTES = 10 * 1024 * 1024
 MAX_PHOTOS = 6
 MAX_VOICE_BYTES = 12 * 1024 * 1024  # two minutes, even as uncompressed 16 kHz WAV
 MAX_PHOTO_SIDE = 2560  # enough to read a pay slip; keeps the database small
-MAX_PIXELS = 80_000_000  # refuse decompression bombs before decoding
+# Decoded size, read from the header before any decoding. A phone camera's JPEG (up to 50
+# megapixels) is decoded at a reduced scale (draft mode); other formats (screenshots) are
+# decoded whole, so they get a smaller cap. A tiny file that claims a huge image is a bomb.
+MAX_PIXELS = 50_000_000
+MAX_PIXELS_FULL_DECODE = 16_000_000
+PHONE_FORMATS = ("JPEG", "PNG", "WEBP")  # what phones send (JPEG opens MPO too); nothing else
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # Pillow's own guard, for any other caller
 
 
 @dataclass(frozen=True)
@@ -38,11 +44,15 @@ def process_photo(raw: bytes) -> ProcessedFile:
     if len(raw) > MAX_PHOTO_BYTES:
         raise Invalid("照片太大了，每张不能超过10MB。")
     try:
-        with Image.open(io.BytesIO(raw)) as probe:
-            if probe.width * probe.height > MAX_PIXELS:
+        with Image.open(io.BytesIO(raw), formats=PHONE_FORMATS) as probe:
+            pixels = probe.width * probe.height
+            reducible = probe.format in ("JPEG", "MPO")
+            if pixels > (MAX_PIXELS if reducible else MAX_PIXELS_FULL_DECODE):
                 raise Invalid("照片尺寸太大了，请换一张。")
             probe.verify()
-        with Image.open(io.BytesIO(raw)) as image:
+        with Image.open(io.BytesIO(raw), formats=PHONE_FORMATS) as image:
+            if reducible:  # decode at 1/2, 1/4 or 1/8 scale: no more pixels than needed
+                image.draft("RGB", (MAX_PHOTO_SIDE, MAX_PHOTO_SIDE))
             image.load()
             upright = ImageOps.exif_transpose(image)
             rgb = upright.convert("RGB")

@@ -62,11 +62,15 @@ def intake_limits(view: Callable[..., Any]) -> Callable[..., Any]:
                                 methods=["POST"])(view)
 
 
+def report_key() -> str:
+    """The report a URL names, as the lookup finds it: every spelling of one code (lower case,
+    dashes, O for 0) is one key, so respelling does not buy more guesses."""
+    return "lookup:" + normalise(str((request.view_args or {}).get("code", "")))[:16]
+
+
 def lookup_limit(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Guessing four digits: few tries per report code and per address."""
-    view = limiter.limit(_config("LOOKUP_LIMIT"),
-                         key_func=lambda: "lookup:" + str((request.view_args or {}).get("code")),
-                         methods=["POST"])(view)
+    """Guessing four digits: few tries per report (from any address) and per address."""
+    view = limiter.limit(_config("LOOKUP_LIMIT"), key_func=report_key, methods=["POST"])(view)
     return limiter.limit(_config("LOOKUP_LIMIT"), methods=["POST"])(view)
 
 

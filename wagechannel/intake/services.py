@@ -261,7 +261,7 @@ def phone_suffix_matches(lead: Lead, digits: str) -> bool:
     digits = unicodedata.normalize("NFKC", digits or "").strip()  # ５６７８ from a Chinese keyboard
     if not lead.phone or len(digits) != 4 or not (digits.isascii() and digits.isdigit()):
         return False
-    return hmac.compare_digest(lead.phone[-4:], digits)
+    return hmac.compare_digest(lead.phone[-4:].encode(), digits.encode())
 
 
 def find_by_idempotency_key(session: Session, key: str) -> Lead | None:

@@ -48,9 +48,10 @@ def restarted(values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def read_post() -> Posted:
+def read_post(*, with_files: bool = True) -> Posted:
     """The form's values and files, processed before any database work (photos take time, and
-    on SQLite a transaction holds the write lock)."""
+    on SQLite a transaction holds the write lock). Only call with files for a request that
+    passed its form token and rate limits."""
     values: dict[str, Any] = request.form.to_dict()
     for name in MULTI_FIELDS:
         values[name] = request.form.getlist(name)
@@ -60,6 +61,8 @@ def read_post() -> Posted:
         values["nonce"] = nonce
     values.pop("csrf_token", None)
     posted = Posted(values=values, nonce=nonce)
+    if not with_files:
+        return posted
     photos = [f for f in request.files.getlist("photos") if f and f.filename]
     if len(photos) > MAX_PHOTOS:
         posted.file_errors["photos"] = f"照片最多{MAX_PHOTOS}张。"

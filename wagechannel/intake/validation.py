@@ -5,6 +5,7 @@ Errors are keyed by field and written in plain Chinese for the person who typed 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -14,7 +15,7 @@ from wagechannel.intake.models import (AWARDS, BEST_TIMES, EMPLOYER_KINDS, EMPLO
                                        TRADES, URGENT, WANTS)
 from wagechannel.validation import Invalid, clean_text, parse_int, parse_phone, parse_yuan
 
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
+MOBILE = re.compile(r"^1[3-9][0-9]{9}$")  # ASCII digits only (\d takes any script's digits)
 MAX_AMOUNT_FEN = 100_000_000 * 100  # one hundred million yuan: more is a typing mistake
 MAX_WORKERS = 10_000
 LIMITS = {"name": 64, "employer_name": 128, "description": 2000, "subcontractor_name": 200,
@@ -74,7 +75,9 @@ class LeadInput:
 
 
 def normalise_phone(value: str) -> str:
-    digits = re.sub(r"[\s\-()（）]", "", value)
+    """Full-width digits from a Chinese keyboard become ASCII; other scripts' digits stay and
+    fail the check."""
+    digits = re.sub(r"[\s\-()（）]", "", unicodedata.normalize("NFKC", value))
     if digits.startswith("+86"):
         digits = digits[3:]
     elif digits.startswith("0086"):
@@ -87,6 +90,9 @@ def _text(data: Mapping[str, Any], field: str, errors: dict[str, str],
     raw = data.get(field)
     if raw is not None and not isinstance(raw, str | int | float):
         errors[field] = "格式不对，请填写文字。"
+        return None
+    if isinstance(raw, str) and len(raw) > 4 * LIMITS[field]:  # refuse before any more work
+        errors[field] = f"太长了，最多{LIMITS[field]}个字。"
         return None
     value = clean_text(raw, multiline=multiline)
     if value and len(value) > LIMITS[field]:
@@ -108,8 +114,12 @@ def _workers(raw: Any, errors: dict[str, str]) -> int:
     if isinstance(raw, bool) or isinstance(raw, float) and not raw.is_integer():
         errors["workers_affected"] = "请填写人数（整数）。"
         return 1
+    text = unicodedata.normalize("NFKC", str(raw)).strip().removesuffix("人")
+    if not isinstance(raw, int | float) and not (text.isascii() and text.isdigit()):
+        errors["workers_affected"] = "请填写人数（整数）。"
+        return 1
     try:
-        count = int(str(raw).strip().removesuffix("人")) if not isinstance(raw, float) else int(raw)
+        count = int(text) if not isinstance(raw, float) else int(raw)
     except ValueError:
         errors["workers_affected"] = "请填写人数（整数）。"
         return 1

@@ -198,7 +198,9 @@ def csrf_failed(error: CSRFError):  # type: ignore[no-untyped-def]
 
 
 def _show_form_again(notice: str, status: int):  # type: ignore[no-untyped-def]
-    """The report form the request came from, with what was typed and uploaded, or None."""
+    """The report form the request came from, with what was typed, or None. Files sent with a
+    request that failed its token or its rate limit are neither decoded nor kept: that work is
+    only done for requests that passed both."""
     forms = FORM_TEMPLATES
     if request.endpoint in forms:
         board = None
@@ -209,15 +211,13 @@ def _show_form_again(notice: str, status: int):  # type: ignore[no-untyped-def]
         if request.endpoint == "intake.staff_report" and (
                 not current_user.is_authenticated or current_user.role not in ("admin", "legal_aid_staff")):
             return render_template("error.html", code=403, message=MESSAGES[403]), 403
-        posted = read_post()
-        limit_photos(posted, stashed_counts(db.session, posted.nonce).get("photo", 0))
-        if posted.files:  # keep what was uploaded with the expired form
-            stash_uploads(db.session, posted.nonce, posted.files)
-            db.session.commit()
+        posted = read_post(with_files=False)
+        if any(upload.filename for upload in request.files.values()):
+            notice += "照片和录音这次没有收到，请重新选择。"
         extra = _staff_extra() if request.endpoint == "intake.staff_report" else {}
         return render_template(forms[request.endpoint],
-                               **form_context(restarted(posted.values), posted.file_errors,
-                                              board=board, notice=notice), **extra), status
+                               **form_context(restarted(posted.values), {}, board=board,
+                                              notice=notice), **extra), status
     return None
 
 
