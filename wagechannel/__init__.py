@@ -18,7 +18,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     settings: dict[str, Any] = {**from_environment(), **dict(config or {})}
     instance_path = settings.get("INSTANCE_PATH") or os.environ.get("WAGECHANNEL_INSTANCE_PATH")
-    app = Flask(__name__, template_folder=str(resource_dir("templates")), static_folder=None,
+    app = Flask(__name__, template_folder=str(resource_dir("templates")),
+                static_folder=str(resource_dir("static")), static_url_path="/static",
                 instance_path=os.path.abspath(instance_path) if instance_path else None)
     app.config.from_object(Defaults)
     app.config.update(settings)
@@ -57,6 +58,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)
     register_error_handlers(app)
+    from wagechannel.security import register_security_headers
+    register_security_headers(app)
 
     from wagechannel.templating import register_template_helpers
     register_template_helpers(app)

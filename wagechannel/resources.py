@@ -7,7 +7,8 @@ _PACKAGE = Path(__file__).resolve().parent
 
 
 def resource_dir(name: str) -> Path:
-    """`templates`, `notices` or `migrations`: the copy a wheel carries, else the checkout's."""
+    """`templates`, `static`, `notices` or `migrations`: the copy a wheel carries, else the
+    checkout's."""
     inside = _PACKAGE / name
     if inside.is_dir():
         return inside

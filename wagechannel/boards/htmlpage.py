@@ -5,6 +5,8 @@ the page shrinks any block the browser's own font makes overflow.
 """
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -98,6 +100,31 @@ def _jinja() -> Environment:
                        lstrip_blocks=True, undefined=StrictUndefined)
 
 
+# The print view is also saved and opened from disk, so its one script is inline; the page is
+# served with a Content-Security-Policy naming this script's hash (no 'unsafe-inline').
+SHRINK_SCRIPT = """
+document.querySelectorAll("[data-print]").forEach(function (button) {
+  button.addEventListener("click", function () { window.print(); });
+});
+(function () {
+  // The server has no font to measure with: shrink, step by step, any block the browser's
+  // own font makes overflow, so nothing is cut off or overlaps.
+  var sheet = document.querySelector(".sheet");
+  var minimum = parseFloat(sheet.dataset.minPt);
+  sheet.querySelectorAll(".block").forEach(function (block) {
+    var size = parseFloat(block.dataset.fontPt);
+    while ((block.scrollHeight > block.clientHeight + 1 || block.scrollWidth > block.clientWidth + 1)
+           && size > minimum) {
+      size *= 0.95;
+      block.style.fontSize = size + "pt";
+    }
+  });
+})();
+"""
+SHRINK_SCRIPT_HASH = "sha256-" + base64.b64encode(
+    hashlib.sha256(SHRINK_SCRIPT.encode()).digest()).decode()
+
+
 def render_html(content: BoardContent, layout: Layout) -> str:
     """A standalone print page: @page at the paper size, blocks placed in mm, the code as SVG.
 
@@ -118,4 +145,4 @@ def render_html(content: BoardContent, layout: Layout) -> str:
             below=_html_paragraphs(text.below, text.fill), has_qr=block_plan.qr is not None))
     return _jinja().get_template("boards/print.html").render(
         content=content, layout=layout, blocks=blocks, qr_svg=Markup(qr_svg(content.url)),
-        line_spacing=layout.line_spacing, min_pt=ABSOLUTE_MIN_PT)
+        line_spacing=layout.line_spacing, min_pt=ABSOLUTE_MIN_PT, script=Markup(SHRINK_SCRIPT))

@@ -19,7 +19,7 @@ from wagechannel.boards.batch import write_pdf, write_png_zip
 from wagechannel.boards.fonts import CJKFont, FontMissing, find_font
 from wagechannel.boards.layouts import LayoutError, get_layout, layout_choices
 from wagechannel.boards.models import REVOKE_REASONS, Board
-from wagechannel.boards.htmlpage import render_html
+from wagechannel.boards.htmlpage import SHRINK_SCRIPT_HASH, render_html
 from wagechannel.boards.pdf import render_pdf
 from wagechannel.boards.plan import BoardDoesNotFit
 from wagechannel.boards.png import render_png
@@ -30,6 +30,7 @@ from wagechannel.boards.services import (STALE_DAYS, BatchScope, BoardIncomplete
 from wagechannel.clock import local_today
 from wagechannel.errors import DomainError
 from wagechannel.extensions import db
+from wagechannel.security import content_security_policy
 from wagechannel.places.models import Contractor, Project, Region
 from wagechannel.places.paging import page_number, paginate
 from wagechannel.places.services import can_view_project
@@ -107,7 +108,10 @@ def download(board_id: int) -> ResponseReturnValue:
         return render_template("error.html", code=409, message=error.message), 409
     db.session.rollback()  # everything is read; do not hold the database while drawing
     if fmt == "html":
-        return Response(render_html(content, layout), mimetype="text/html")
+        response = Response(render_html(content, layout), mimetype="text/html")
+        response.headers["Content-Security-Policy"] = content_security_policy(
+            script_src=f"'self' '{SHRINK_SCRIPT_HASH}'")
+        return response
     try:
         font = _font()
     except FontMissing as missing:
