@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import warnings
 from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -44,7 +45,11 @@ def process_photo(raw: bytes) -> ProcessedFile:
     if len(raw) > MAX_PHOTO_BYTES:
         raise Invalid("照片太大了，每张不能超过10MB。")
     try:
-        with Image.open(io.BytesIO(raw), formats=PHONE_FORMATS) as probe:
+        with warnings.catch_warnings():
+            # Pillow warns of a bomb on opening; here that is the size refusal below.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            probe = Image.open(io.BytesIO(raw), formats=PHONE_FORMATS)
+        with probe:
             pixels = probe.width * probe.height
             reducible = probe.format in ("JPEG", "MPO")
             if pixels > (MAX_PIXELS if reducible else MAX_PIXELS_FULL_DECODE):
@@ -58,7 +63,9 @@ def process_photo(raw: bytes) -> ProcessedFile:
             rgb = upright.convert("RGB")
     except Invalid:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+        raise Invalid("照片尺寸太大了，请换一张。") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise Invalid("这不是照片，请选择手机里的图片。") from None
     rgb.thumbnail((MAX_PHOTO_SIDE, MAX_PHOTO_SIDE))
     output = io.BytesIO()
