@@ -134,8 +134,17 @@ def db(app: Flask) -> Iterator[Session]:
 
 
 @pytest.fixture()
-def client(app: Flask, db: Session) -> FlaskClient:
-    return app.test_client()
+def client(app: Flask, db: Session) -> Iterator[FlaskClient]:
+    """Requests here run inside the test's app context, so `g` would carry the logged-in user
+    from one request to the next; each request loads its user afresh, as in production."""
+    from flask import g, request_started
+
+    def fresh_user(_sender: Flask, **_extra: Any) -> None:
+        g.pop("_login_user", None)
+
+    request_started.connect(fresh_user, app)
+    yield app.test_client()
+    request_started.disconnect(fresh_user, app)
 
 
 @pytest.fixture()

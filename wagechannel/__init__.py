@@ -13,7 +13,7 @@ __all__ = ["create_app"]
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the application. Binds extensions and blueprints; never migrates or starts jobs."""
     from wagechannel.config import (Defaults, default_database_url, from_environment,
-                                    instance_secret_key)
+                                    instance_secret_key, private_folder)
     from wagechannel.resources import resource_dir
 
     settings: dict[str, Any] = {**from_environment(), **dict(config or {})}
@@ -24,7 +24,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_object(Defaults)
     app.config.update(settings)
     if not app.config.get("DATABASE_URL"):
-        os.makedirs(app.instance_path, exist_ok=True)
+        private_folder(app.instance_path)
         app.config["DATABASE_URL"] = default_database_url(app.instance_path)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)

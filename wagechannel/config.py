@@ -1,6 +1,7 @@
 """Configuration: defaults here, then WAGECHANNEL_* from the environment, then a test's mapping."""
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from collections.abc import Mapping
@@ -34,6 +35,8 @@ class Defaults:
     # years after closing (PIPL art. 19).
     RETENTION_YEARS = 3
     PROXY_FIX_X_FOR = 0  # how many reverse proxies to trust for the client's address
+    SESSION_IDLE_MINUTES = 480  # a staff session idle this long ends
+    LOGIN_ACCOUNT_LIMIT = "5 per 15 minutes"  # failed logins per account, from any address
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
 
@@ -55,6 +58,13 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]
     environ = os.environ if environ is None else environ
     return {key[len(PREFIX):]: _coerce(value) for key, value in environ.items()
             if key.startswith(PREFIX) and len(key) > len(PREFIX)}
+
+
+def private_folder(path: str | Path) -> None:
+    """The instance folder holds the keys and the SQLite file: only its owner may enter it."""
+    os.makedirs(path, mode=0o700, exist_ok=True)
+    with contextlib.suppress(OSError):  # a folder someone else owns stays as it is
+        os.chmod(path, 0o700)
 
 
 def instance_secret_key(instance_path: str | Path) -> str:

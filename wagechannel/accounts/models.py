@@ -30,6 +30,9 @@ class User(UserMixin, Base):
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     contractor_id: Mapped[int | None] = mapped_column(ForeignKey("contractor.id"), index=True)
     is_active_account: Mapped[bool] = mapped_column(default=True)
+    # Part of every session's id: raising it (logout, a new password, deactivation) ends every
+    # session of the user, copied cookies included.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     organisation = relationship("Organisation")
@@ -38,6 +41,11 @@ class User(UserMixin, Base):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return self.is_active_account
+
+    def get_id(self) -> str:
+        """The session's user id: the account and its session version (Flask-Login's
+        alternative id), so a session outlives neither a logout nor a new password."""
+        return f"{self.id}:{self.session_version}"
 
     @property
     def role_label(self) -> str:

@@ -1,6 +1,7 @@
 """Accounts: creation, password checks, and the audit log."""
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from sqlalchemy import select
@@ -47,16 +48,39 @@ def create_user(session: Session, *, username: str, password: str, role: str,
 
 
 def set_password(user: User, password: str) -> None:
+    """A new password ends every session the user has."""
     if len(password) < 8:
         raise DomainError("密码至少8位。", field="password")
     user.password_hash = generate_password_hash(password)
+    end_sessions(user)
+
+
+def set_active(user: User, active: bool) -> None:
+    """Deactivating an account ends its sessions at once."""
+    user.is_active_account = active
+    end_sessions(user)
+
+
+def end_sessions(user: User) -> None:
+    user.session_version = (user.session_version or 0) + 1
+
+
+_dummy_hash: str | None = None
+
+
+def _unknown_user_hash() -> str:
+    """A hash made like a real one, once: checking a password against it costs what checking
+    a real account costs, so timing does not tell which usernames exist."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = generate_password_hash(secrets.token_urlsafe(16))
+    return _dummy_hash
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
     user = session.scalar(select(User).where(User.username == username.strip()))
     if user is None or not user.is_active_account:
-        # Same work either way, so timing does not reveal which usernames exist.
-        check_password_hash(generate_password_hash("x"), password)
+        check_password_hash(_unknown_user_hash(), password)
         return None
     return user if check_password_hash(user.password_hash, password) else None
 

@@ -175,7 +175,11 @@ FORM_TEMPLATES = {"intake.report": "intake/form.html", "intake.general_report": 
 
 @bp.app_errorhandler(429)
 def too_many(error: Exception):  # type: ignore[no-untyped-def]
-    """Over a rate limit on a report form: the form again, everything kept, and a way out."""
+    """Over a rate limit on a report form: the form again, everything kept, and a way out.
+    A limit that made its own answer (the login page's) keeps it."""
+    own = getattr(error, "response", None)
+    if own is not None:
+        return own
     if request.method == "POST" and request.endpoint in FORM_TEMPLATES:
         shown = _show_form_again("提交太频繁了，请过一会儿再点“提交”，您填的内容都还在。"
                                  "急事请直接拨打12348。", 429)
