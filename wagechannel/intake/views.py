@@ -24,6 +24,7 @@ from wagechannel.intake import models
 from wagechannel.intake.evidence import MAX_PHOTOS, ProcessedFile, process_photo
 from wagechannel.intake.limits import address_limit, intake_limits, lookup_limit
 from wagechannel.cases.messages import add_message
+from wagechannel.cases.routing import routable_region_codes
 from wagechannel.intake.services import (CODE_LENGTH, evidence_row, find_by_code,
                                          phone_suffix_matches, public_status,
                                          site_of, stash_uploads, stashed_counts, store_report)
@@ -111,7 +112,7 @@ def handle_report(*, board: Board | None, template: str, channel: str,
         region_code = values.get("region_code") or None
         if staff is not None and region_code is None:
             errors["region_code"] = "请选择项目，或选择工地所在的区县。"
-        if region_code is None or region_code not in {r.code for r in routable_regions(db.session)}:
+        if region_code is None or region_code not in routable_region_codes(db.session):
             errors.setdefault("region_code", "请从列表中选择工地所在的区县；不在列表中请拨打12348。")
     if errors:
         if posted.files:  # keep what was uploaded, so it need not be picked again
