@@ -69,6 +69,7 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path: Path) -> None:
     assert "wagechannel/__init__.py" in names
     assert "wagechannel/templates/base.html" in names
     assert "wagechannel/templates/intake/form.html" in names
+    assert "wagechannel/static/wagechannel.js" in names
     assert "wagechannel/migrations/env.py" in names
     assert any(n.startswith("wagechannel/migrations/versions/") and n.endswith(".py")
                for n in names), sorted(n for n in names if "migrations" in n)

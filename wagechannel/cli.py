@@ -496,6 +496,47 @@ def user_add(username: str, role: str, password: str | None, display_name: str |
         click.echo(f"已创建账号 {created.username}（{created.role_label}）。")
 
 
+def _account(session: object, username: str) -> object:
+    from sqlalchemy import select
+
+    from wagechannel.accounts.models import User
+    found = session.scalar(select(User).where(User.username == username.strip()))  # type: ignore[attr-defined]
+    if found is None:
+        raise click.ClickException(f"没有 {username} 这个账号。")
+    return found
+
+
+@user.command("password", help="给账号设置新密码（该账号的所有登录随即失效）")
+@click.argument("username")
+@click.option("--password", default=None, help="不给出时在终端里输入两次")
+@with_app
+def user_password(username: str, password: str | None) -> None:
+    from wagechannel.accounts.services import record, set_password
+    from wagechannel.extensions import db as database
+
+    if password is None:
+        password = _ask_password()
+    with reported(), database.unit_of_work() as session:
+        account = _account(session, username)
+        set_password(account, password)  # type: ignore[arg-type]
+        record(session, "password_changed", object_type="user", object_id=account.id)  # type: ignore[attr-defined]
+    click.echo(f"{username} 的密码已更换，原来的登录都已失效。")
+
+
+@user.command("deactivate", help="停用账号（该账号的所有登录随即失效）")
+@click.argument("username")
+@with_app
+def user_deactivate(username: str) -> None:
+    from wagechannel.accounts.services import record, set_active
+    from wagechannel.extensions import db as database
+
+    with reported(), database.unit_of_work() as session:
+        account = _account(session, username)
+        set_active(account, False)  # type: ignore[arg-type]
+        record(session, "user_deactivated", object_type="user", object_id=account.id)  # type: ignore[attr-defined]
+    click.echo(f"账号 {username} 已停用，它的所有登录都已失效。")
+
+
 @main.group(help="线索")
 def leads() -> None:
     """线索"""

@@ -254,3 +254,25 @@ def test_user_add_asks_the_password_twice_in_chinese(runner, db, monkeypatch) ->
     same = runner.invoke(main, ["user", "add", "--username", "twice", "--role", "admin"],
                          input="long-enough-1\nlong-enough-1\n")
     assert same.exit_code == 0 and "已创建账号 twice" in same.stdout, same.output
+
+
+def test_a_new_password_or_deactivation_from_the_command_line(runner, db, world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from wagechannel.accounts.models import AuditEvent
+    monkeypatch.setattr("wagechannel.cli._app", lambda: runner.app)
+    user_id = world.users["legal_aid_staff"].id
+
+    def state() -> tuple[bool, int]:
+        row = db.execute(select(User.is_active_account, User.session_version)
+                         .where(User.id == user_id)).one()
+        return bool(row[0]), int(row[1])
+
+    active, version = state()
+    result = runner.invoke(main, ["user", "password", "staff", "--password", "new-password-9"])
+    assert result.exit_code == 0 and "原来的登录都已失效" in result.output
+    assert state() == (True, version + 1)
+    result = runner.invoke(main, ["user", "deactivate", "staff"])
+    assert result.exit_code == 0 and "已停用" in result.output
+    assert state() == (False, version + 2)
+    assert runner.invoke(main, ["user", "deactivate", "nobody"]).exit_code == 1
+    actions = set(db.scalars(select(AuditEvent.action)))
+    assert {"password_changed", "user_deactivated"} <= actions
