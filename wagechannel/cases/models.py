@@ -1,12 +1,10 @@
 """Legal-aid work on one or more leads, and the workers it helps."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from datetime import date
-
-from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Integer, String, column
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Integer, String, Text, column
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wagechannel.db import Base, UTCDateTime, utcnow
@@ -21,6 +19,19 @@ CASE_STATUSES = {
     "closed": "已结案",
     "refused": "不予法律援助",
 }
+# Legal Aid Law art. 42(3): a migrant worker claiming wages is exempt from the hardship check;
+# art. 41: otherwise the worker's signed commitment (个人诚信承诺) shows it.
+HARDSHIP_BASES = {"exempt_42_3": "农民工请求支付劳动报酬，免予核查经济困难状况（法律援助法第42条第3项）",
+                  "commitment_41": "本人签署经济困难状况承诺（法律援助法第41条）"}
+ROUTES = {"negotiation": "协商", "mediation": "调解", "arbitration": "劳动仲裁",
+          "litigation": "诉讼", "payment_order": "支付令", "inspection": "转劳动保障监察"}
+ROUTE_DATES = {"filed_on": "申请或起诉日", "accepted_on": "受理日", "hearing_on": "开庭或调解日",
+               "decided_on": "裁决书、判决书或调解书送达日"}
+OUTCOMES = {"recovered": "全部追回", "partial": "部分追回", "withdrawn": "撤回",
+            "unreachable": "联系不上当事人", "transferred": "移交其他机构"}
+PAYERS = {"employer": "用人单位或包工头", "general_contractor": "施工总承包单位先行清偿（条例第30条）",
+          "wage_deposit": "工资保证金", "other": "其他"}
+TIERS = {"urgent": "紧急", "priority": "优先", "routine": "常规"}
 
 
 class Case(Base):
@@ -51,6 +62,26 @@ class Case(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
+    # The workflow (cases/workflow.py): each step's date and what was decided.
+    application_date: Mapped[date | None] = mapped_column(Date)  # accepted: the 7 days run from here
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Missing materials, asked for once and all at once (art. 43); the decision clock pauses
+    # from the request until they arrive.
+    materials_requested: Mapped[list[Any] | None] = mapped_column(JSON)
+    materials_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    materials_received_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    hardship_basis: Mapped[str | None] = mapped_column(String(16))
+    hardship_proof: Mapped[str | None] = mapped_column(Text)
+    aid_before_review: Mapped[bool] = mapped_column(default=False)  # art. 44
+    refusal_reason: Mapped[str | None] = mapped_column(Text)
+    refusal_referral: Mapped[str | None] = mapped_column(Text)
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    amount_recovered_fen: Mapped[int | None] = mapped_column(BigInteger)
+    paid_by: Mapped[str | None] = mapped_column(String(24))
+    outcome_note: Mapped[str | None] = mapped_column(Text)
+
     legal_aid_org = relationship("Organisation", foreign_keys=[legal_aid_org_id])
     bureau_org = relationship("Organisation", foreign_keys=[bureau_org_id])
     project = relationship("Project")
@@ -60,6 +91,9 @@ class Case(Base):
                          order_by="Lead.id")
     claimants: Mapped[list[Claimant]] = relationship(back_populates="case",
                                                      order_by="Claimant.id")
+    assignments: Mapped[list[Assignment]] = relationship(back_populates="case",
+                                                         order_by="Assignment.id")
+    routes: Mapped[list[CaseRoute]] = relationship(back_populates="case", order_by="CaseRoute.id")
 
     @property
     def status_label(self) -> str:
@@ -81,6 +115,49 @@ class Claimant(Base):
     lead_id: Mapped[int | None] = mapped_column(ForeignKey("lead.id"), unique=True)
     name: Mapped[str | None] = mapped_column(String(64))
     amount_owed_fen: Mapped[int | None] = mapped_column(BigInteger)
+    # Where a claimant's result differs from the case's (a collective case).
+    amount_recovered_fen: Mapped[int | None] = mapped_column(BigInteger)
+    outcome: Mapped[str | None] = mapped_column(String(16))
 
     case: Mapped[Case] = relationship(back_populates="claimants")
     lead = relationship("Lead")
+
+
+class Assignment(Base):
+    """A lawyer on a case, from assignment until reassignment: the history stays."""
+
+    __tablename__ = "case_assignment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("legal_case.id", ondelete="CASCADE"),
+                                         index=True)
+    lawyer_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    case: Mapped[Case] = relationship(back_populates="assignments")
+    lawyer = relationship("User", foreign_keys=[lawyer_id])
+    assigned_by = relationship("User", foreign_keys=[assigned_by_id])
+
+
+class CaseRoute(Base):
+    """A way the case is pursued (negotiation, arbitration, a lawsuit...), with its key dates."""
+
+    __tablename__ = "case_route"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("legal_case.id", ondelete="CASCADE"),
+                                         index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    filed_on: Mapped[date | None] = mapped_column(Date)
+    accepted_on: Mapped[date | None] = mapped_column(Date)
+    hearing_on: Mapped[date | None] = mapped_column(Date)
+    decided_on: Mapped[date | None] = mapped_column(Date)
+
+    case: Mapped[Case] = relationship(back_populates="routes")
+
+    @property
+    def kind_label(self) -> str:
+        return ROUTES.get(self.kind, self.kind)
