@@ -4,7 +4,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Integer, String, Text, column
+from sqlalchemy import (JSON, BigInteger, Date, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint, column)
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wagechannel.db import Base, UTCDateTime, utcnow
@@ -32,16 +34,31 @@ OUTCOMES = {"recovered": "全部追回", "partial": "部分追回", "withdrawn":
 PAYERS = {"employer": "用人单位或包工头", "general_contractor": "施工总承包单位先行清偿（条例第30条）",
           "wage_deposit": "工资保证金", "other": "其他"}
 TIERS = {"urgent": "紧急", "priority": "优先", "routine": "常规"}
+TIER_RANKS = {"urgent": 0, "priority": 1, "routine": 2}
+COLLECTIVE_LEVELS = {"collective": "群体性案件（10人以上）", "major": "重大群体性案件（30人以上）"}
+CONTACT_CHANNELS = {"phone": "电话", "visit": "来访", "wechat": "微信", "other": "其他"}
+REFERRAL_STATUSES = {"referred": "已转人社部门", "accepted": "人社部门已受理",
+                     "ordered": "已责令支付", "resolved": "已处理完毕", "declined": "人社部门不予受理"}
+ALERT_KINDS = {"conflict": "发生冲突或受到威胁", "minor": "涉及未成年人", "routed_above": "由上级机构受理",
+               "referral": "转来的投诉"}
 
 
 class Case(Base):
     # "case" is a reserved word in SQL.
     __tablename__ = "legal_case"
     # One index per queue, in the queue's order (most urgent, then oldest first).
-    __table_args__ = tuple(
-        Index(f"ix_legal_case_queue_{name}", *columns, column("priority").desc(), "created_at", "id")
-        for name, columns in (("centre", ("legal_aid_org_id",)), ("bureau", ("bureau_org_id",)),
-                              ("lawyer", ("lawyer_id",)), ("all", ())))
+    __table_args__ = (
+        *(Index(f"ix_legal_case_queue_{name}", *columns, column("priority").desc(), "created_at",
+                "id")
+          for name, columns in (("centre", ("legal_aid_org_id",)), ("bureau", ("bureau_org_id",)),
+                                ("lawyer", ("lawyer_id",)), ("all", ()))),
+        # The queue by tier, then the nearest time limit, then age.
+        *(Index(f"ix_legal_case_tiers_{name}", *columns, "tier_rank", "limitation_end",
+                "created_at", "id")
+          for name, columns in (("centre", ("legal_aid_org_id",)), ("bureau", ("bureau_org_id",)),
+                                ("lawyer", ("lawyer_id",)), ("all", ()))),
+        Index("ix_legal_case_grouping", "project_id", "employer_key", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str | None] = mapped_column(String(32), unique=True)
@@ -81,6 +98,17 @@ class Case(Base):
     amount_recovered_fen: Mapped[int | None] = mapped_column(BigInteger)
     paid_by: Mapped[str | None] = mapped_column(String(24))
     outcome_note: Mapped[str | None] = mapped_column(Text)
+    # Priority tier inside the green channel, its rank for ordering (0 most urgent), and how
+    # many workers the case stands for (群体性 from 10, major from 30).
+    tier: Mapped[str] = mapped_column(String(8), default="routine", server_default="routine")
+    tier_rank: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
+    worker_count: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    collective_level: Mapped[str | None] = mapped_column(String(16))
+    # Who the workers say owes them, normalised: reports from one project naming the same boss
+    # join one case (cases/collective.py).
+    employer_key: Mapped[str | None] = mapped_column(String(64))
+    # Only a centre above the site's county serves it: the admin is told.
+    routed_above: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
 
     legal_aid_org = relationship("Organisation", foreign_keys=[legal_aid_org_id])
     bureau_org = relationship("Organisation", foreign_keys=[bureau_org_id])
@@ -161,3 +189,82 @@ class CaseRoute(Base):
     @property
     def kind_label(self) -> str:
         return ROUTES.get(self.kind, self.kind)
+
+
+class CaseContact(Base):
+    """A call, visit or message with the worker that staff record (the case's timeline)."""
+
+    __tablename__ = "case_contact"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("legal_case.id", ondelete="CASCADE"),
+                                         index=True)
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("lead.id", ondelete="SET NULL"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    channel: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    user = relationship("User")
+
+
+class CaseShare(Base):
+    """异地协作: a case shared, read-only, with the centre of the worker's hometown."""
+
+    __tablename__ = "case_share"
+    __table_args__ = (UniqueConstraint("case_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("legal_case.id", ondelete="CASCADE"),
+                                         index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    shared_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    shared_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    case = relationship("Case")
+    organisation = relationship("Organisation")
+
+
+class Referral(Base):
+    """A case referred, with the worker's consent, to the HR bureau's labour inspection."""
+
+    __tablename__ = "referral"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("legal_case.id", ondelete="CASCADE"),
+                                         index=True)
+    bureau_org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="referred")
+    consent_note: Mapped[str] = mapped_column(Text)  # how and when the worker agreed
+    referred_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    referred_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    accepted_on: Mapped[date | None] = mapped_column(Date)
+    ordered_on: Mapped[date | None] = mapped_column(Date)  # the order to pay
+    resolved_on: Mapped[date | None] = mapped_column(Date)
+    result_note: Mapped[str | None] = mapped_column(Text)
+
+    case = relationship("Case")
+    bureau_org = relationship("Organisation")
+
+    @property
+    def status_label(self) -> str:
+        return REFERRAL_STATUSES.get(self.status, self.status)
+
+
+class Alert(Base):
+    """Something an office must see at once (in the app; reminders add other channels)."""
+
+    __tablename__ = "alert"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"),
+                                                        index=True)  # None: administrators
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("legal_case.id", ondelete="CASCADE"),
+                                                index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    read_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    case = relationship("Case")

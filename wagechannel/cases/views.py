@@ -1,36 +1,24 @@
-"""The legal-aid queue and a case's page."""
+"""A case's page: the reports, the worker's messages and files, the actions on the case."""
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from wagechannel.accounts.permissions import roles_required
 from wagechannel.accounts.services import record
+from wagechannel.cases.blueprint import CASE_ROLES, bp
 from wagechannel.cases.models import Case
 from wagechannel.cases.messages import add_message
-from wagechannel.cases.routing import route_after_commit, unrouted_lead_ids, unrouted_leads
-from wagechannel.cases.services import (can_view_case, same_worker_leads, sees_personal_data,
-                                        visible_cases)
+from wagechannel.cases.services import can_view_case, same_worker_leads, sees_personal_data
 from wagechannel.deadlines.limits import facts_of, limits_for
 from wagechannel.errors import DomainError
 from wagechannel.extensions import db
-from wagechannel.paging import page_number, paginate
 from wagechannel.intake import models
 from wagechannel.clock import local_today
 
-bp = Blueprint("cases", __name__)
-CASE_ROLES = ("legal_aid_staff", "lawyer", "bureau_liaison")
-
-
-@bp.route("/cases")
-@roles_required(*CASE_ROLES)
-def queue() -> ResponseReturnValue:
-    page = paginate(db.session, visible_cases(current_user), page_number(request.args.get("page")))
-    return render_template("cases/queue.html", page=page, cases=page.items, today=local_today())
 
 
 @bp.route("/cases/<int:case_id>")
@@ -108,15 +96,5 @@ def evidence(file_id: int) -> ResponseReturnValue:
     return response
 
 
-@bp.route("/leads/unrouted", methods=["GET", "POST"])
-@roles_required()
-def unrouted() -> ResponseReturnValue:
-    """Reports no centre has received yet (no centre serves the site, or routing failed)."""
-    if request.method == "POST":
-        ids = unrouted_lead_ids(db.session, min_age=timedelta(0))
-        db.session.rollback()
-        routed = sum(route_after_commit(db.session, lead_id, today=local_today()) for lead_id in ids)
-        flash(f"重新转交：{len(ids)} 条中 {routed} 条已转交。", "info")
-        return redirect(url_for("cases.unrouted"), code=303)
-    page = paginate(db.session, unrouted_leads(), page_number(request.args.get("page")))
-    return render_template("cases/unrouted.html", page=page, leads=page.items)
+# The other pages of the blueprint, each in its own module (registered on import).
+from wagechannel.cases import collective_views, cooperation_views, queue_views  # noqa: E402,F401

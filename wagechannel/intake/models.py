@@ -30,6 +30,7 @@ EVIDENCE = {
     "chats": "微信聊天记录", "transfers": "转账记录", "none": "都没有",
 }
 URGENT = {"conflict": "发生冲突或受到威胁", "no_money": "没钱吃饭或回家"}
+VULNERABLE = {"elderly": "60岁以上", "disabled": "有残疾", "minor": "未满18岁"}
 # Asked outright: a blank end date must never pass for "still employed" (LDMAL art. 27).
 EMPLOYMENT = {"working": "还在这个工地干活", "ended": "已经不干了",
               "ended_unknown": "已经不干了，记不清哪天"}
@@ -86,6 +87,8 @@ class Lead(Base):
     demanded_on: Mapped[date | None] = mapped_column(Date)
     evidence: Mapped[list[Any]] = mapped_column(JSON, default=list)
     urgent: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # Optional, ticked by the worker: 60 or older, a disability, under 18 (priority tiers).
+    vulnerable: Mapped[list[Any] | None] = mapped_column(JSON)
     hometown: Mapped[str | None] = mapped_column(String(64))
     best_time: Mapped[str | None] = mapped_column(String(16))
     description: Mapped[str | None] = mapped_column(Text)
