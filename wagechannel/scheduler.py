@@ -22,12 +22,20 @@ def route_pending(app: Flask, min_age: timedelta | None = None) -> tuple[int, in
 
     with app.app_context():
         session = db.session
+        with_calendar()
         ids = unrouted_lead_ids(session, min_age=RETRY_AFTER if min_age is None else min_age)
         session.rollback()
         routed = sum(route_after_commit(session, lead_id, today=local_today()) for lead_id in ids)
         if ids:
             log.info("routing retry: %d waiting, %d routed", len(ids), routed)
         return len(ids), routed
+
+
+def with_calendar() -> None:
+    """Dates this job computes honour the administrator's calendar entries."""
+    from wagechannel.deadlines.calendar import set_entries
+    from wagechannel.deadlines.services import calendar_entries
+    set_entries(lambda: calendar_entries(db.session))
 
 
 STASH_HOURS = 24
@@ -55,6 +63,7 @@ def refresh_priorities(app: Flask) -> int:
 
     changed, after = 0, 0
     with app.app_context():
+        with_calendar()
         today = local_today()
         while after is not None:
             with db.unit_of_work() as session:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from wagechannel.accounts.services import record
 from wagechannel.cases.models import Case, Claimant
-from wagechannel.deadlines.limits import add_years
+from wagechannel.deadlines.rules import add_years
 from wagechannel.intake.models import EvidenceFile, Lead, LeadMessage
 
 log = logging.getLogger(__name__)

@@ -15,11 +15,10 @@ employment is never taken for "still employed": it is flagged for staff to ask.
 """
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
-from wagechannel.deadlines.calendar import roll_to_working_day
+from wagechannel.deadlines.rules import due_date
 
 ARBITRATION = "arbitration"
 SUE = "sue"
@@ -45,12 +44,6 @@ class TimeLimit:
         return (self.last_day - today).days
 
 
-def add_years(day: date, years: int) -> date:
-    """Civil Code art. 202: the matching day, or the last day of that month where none."""
-    year = day.year + years
-    return day.replace(year=year, day=min(day.day, calendar.monthrange(year, day.month)[1]))
-
-
 def arbitration_limit(*, work_end: date | None, demanded_on: date | None,
                       estimated: bool = False) -> TimeLimit | None:
     """One year from the end of employment; a later demand for pay restarts it (art. 27)."""
@@ -59,14 +52,15 @@ def arbitration_limit(*, work_end: date | None, demanded_on: date | None,
     start = work_end
     if demanded_on is not None and demanded_on > work_end:
         start, estimated = demanded_on, False
-    last_day, provisional = roll_to_working_day(add_years(start, 1))
-    return TimeLimit(ARBITRATION, start, last_day, provisional, estimated)
+    due = due_date("arbitration_limitation", start)
+    return TimeLimit(ARBITRATION, start, due.due, due.provisional, estimated)
 
 
 def award_limit(kind: str, received: date) -> TimeLimit:
     """15 days from receiving an award (sue) or a judgment (appeal)."""
-    last_day, provisional = roll_to_working_day(received + timedelta(days=15))
-    return TimeLimit(SUE if kind == "award" else APPEAL, received, last_day, provisional, False)
+    due = due_date("suit_after_award" if kind == "award" else "appeal_after_judgment", received)
+    return TimeLimit(SUE if kind == "award" else APPEAL, received, due.due, due.provisional,
+                     False)
 
 
 @dataclass(frozen=True)
