@@ -1,43 +1,76 @@
-"""A case's page: the reports, the worker's messages and files, the actions on the case."""
+"""A case's page: the reports, the worker's messages and files, the workflow's actions on the
+case, the contacts staff record and the case's timeline."""
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from datetime import date
 from typing import Any
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 
+from wagechannel.accounts.models import User
 from wagechannel.accounts.permissions import roles_required
 from wagechannel.accounts.services import record
+from wagechannel.cases import workflow
 from wagechannel.cases.blueprint import CASE_ROLES, bp
-from wagechannel.cases.models import Case
 from wagechannel.cases.messages import add_message
+from wagechannel.cases.models import (CONTACT_CHANNELS, HARDSHIP_BASES, OUTCOMES, PAYERS,
+                                      ROUTE_DATES, ROUTES, Case)
 from wagechannel.cases.services import can_view_case, same_worker_leads, sees_personal_data
-from wagechannel.deadlines.limits import facts_of, limits_for
+from wagechannel.cases.timeline import record_contact, timeline
+from wagechannel.cases.workflow import TRANSITIONS, WorkflowError
+from wagechannel.clock import local_today
+from wagechannel.deadlines.limits import AID_BEFORE_REVIEW_DAYS, facts_of, limits_for
 from wagechannel.errors import DomainError
 from wagechannel.extensions import db
 from wagechannel.intake import models
-from wagechannel.clock import local_today
+from wagechannel.paging import page_number
 
+LABELS = {"trade": models.TRADES, "evidence": models.EVIDENCE, "urgent": models.URGENT,
+          "best_time": models.BEST_TIMES, "employer_kind": models.EMPLOYER_KINDS,
+          "award": models.AWARDS}
+WORKFLOW_LABELS = {"hardship": HARDSHIP_BASES, "routes": ROUTES, "route_dates": ROUTE_DATES,
+                   "outcomes": OUTCOMES, "payers": PAYERS, "channels": CONTACT_CHANNELS}
+ACTING_ROLES = ("legal_aid_staff", "lawyer")  # admin passes every role check
+
+
+def _case_for(case_id: int) -> Case:
+    case = db.session.get(Case, case_id)
+    if case is None or not can_view_case(current_user, case):
+        abort(404)
+    return case
 
 
 @bp.route("/cases/<int:case_id>")
 @roles_required(*CASE_ROLES)
 def detail(case_id: int) -> ResponseReturnValue:
-    case = db.session.get(Case, case_id)
-    if case is None or not can_view_case(current_user, case):
-        abort(404)
-    full = sees_personal_data(current_user)
-    if full:
+    case = _case_for(case_id)
+    if sees_personal_data(current_user):
         record(db.session, "view_personal_data", actor=current_user, object_type="case",
                object_id=case.id, ip=request.remote_addr,
                leads=[lead.id for lead in case.leads])
         db.session.commit()
+    return _page(case)
+
+
+def _page(case: Case, status: int = 200, **shown: Any) -> ResponseReturnValue:
+    """The case page, with what a failed form needs shown again (its error and input)."""
+    full = sees_personal_data(current_user)
+    today = local_today()
+    context: dict[str, Any] = {"message_error": None, "message": "", "message_lead": None,
+                               "action_error": None, "typed": MultiDict(),
+                               "contact_error": None, "contact": MultiDict(), **shown}
     return render_template("cases/detail.html", case=case, full=full, labels=LABELS,
-                           message_error=None, message="", **_related(case))
+                           **_related(case, today), **_workflow(case, today),
+                           timeline=timeline(db.session, case, with_text=full,
+                                             number=page_number(request.args.get("page"))),
+                           **context), status
 
 
-def _related(case: Case) -> dict[str, Any]:
+def _related(case: Case, today: date) -> dict[str, Any]:
     """Earlier or later reports by the same worker, where this user may open their case; and
     each report's time limits."""
     # Only cases this user may open: naming reports elsewhere would tell staff that a phone
@@ -46,20 +79,159 @@ def _related(case: Case) -> dict[str, Any]:
                          if other.case is not None and can_view_case(current_user, other.case)]
                for lead in case.leads}
     limits = {lead.id: limits_for(facts_of(lead)) for lead in case.leads}
-    return {"related": related, "limits": limits, "today": local_today()}
+    return {"related": related, "limits": limits, "today": today}
 
 
-LABELS = {"trade": models.TRADES, "evidence": models.EVIDENCE, "urgent": models.URGENT,
-          "best_time": models.BEST_TIMES, "employer_kind": models.EMPLOYER_KINDS,
-          "award": models.AWARDS}
+def _days_left(case: Case, today: date) -> int | None:
+    return (case.limitation_end - today).days if case.limitation_end is not None else None
+
+
+def _workflow(case: Case, today: date) -> dict[str, Any]:
+    """The actions this user may take now (each a small form), and what they need."""
+    days_left = _days_left(case, today)
+    before_review = days_left is not None and days_left < AID_BEFORE_REVIEW_DAYS
+    actions = [name for name in workflow.allowed_actions(current_user, case)
+               if _worth_showing(name, case, before_review)]
+    return {"actions": actions, "transitions": TRANSITIONS, "wf": WORKFLOW_LABELS,
+            "days_left": days_left, "before_review": before_review,
+            "materials_pending": workflow.materials_pending(case),
+            "collective": len(case.claimants) > 1,
+            "lawyers": workflow.lawyers_of(db.session, case) if "assign" in actions else []}
+
+
+def _worth_showing(action: str, case: Case, before_review: bool) -> bool:
+    """Forms that could only fail now are left off (the workflow refuses them anyway)."""
+    if action == "grant" and case.status == "pending":
+        return before_review  # aid before review only (art. 44)
+    if action == "request_materials":
+        return case.materials_requested_at is None  # asked once (art. 43)
+    if action == "receive_materials":
+        return workflow.materials_pending(case)
+    if action == "record_date":
+        return bool(case.routes)
+    return True
+
+
+# --- the workflow's actions -----------------------------------------------------------------
+
+def _text(form: Mapping[str, str], name: str) -> str:
+    return form.get(name, "")
+
+
+def _day(raw: str, field: str) -> date:
+    try:
+        return date.fromisoformat(raw.strip())
+    except ValueError:
+        raise WorkflowError("请填写日期，例如 2026-11-30。", field=field) from None
+
+
+def _number(raw: str | None) -> int | None:
+    raw = (raw or "").strip()
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
+
+
+def _lawyer(form: Mapping[str, str]) -> User | None:
+    chosen = _number(form.get("lawyer"))
+    return db.session.get(User, chosen) if chosen is not None else None
+
+
+def _per_claimant(form: Mapping[str, str], case: Case) -> dict[int, tuple[str | None, Any]]:
+    """A collective case's result for each worker whose outcome or amount was entered."""
+    result: dict[int, tuple[str | None, Any]] = {}
+    for claimant in case.claimants if len(case.claimants) > 1 else []:
+        outcome = form.get(f"outcome-{claimant.id}") or None
+        amount = form.get(f"amount-{claimant.id}", "")
+        if outcome or amount.strip():
+            result[claimant.id] = (outcome, amount)
+    return result
+
+
+def _arguments(action: str, form: Mapping[str, str], case: Case,
+               today: date) -> dict[str, Any]:
+    """The keyword arguments of the workflow's function, from the action's form."""
+    builders: dict[str, Callable[[], dict[str, Any]]] = {
+        "accept": lambda: {"today": today},
+        "request_materials": lambda: {"items": _text(form, "items").splitlines()},
+        "receive_materials": dict,
+        "grant": lambda: {"basis": _text(form, "basis"), "proof": _text(form, "proof"),
+                          "aid_before_review": form.get("aid_before_review") == "1",
+                          "days_left": _days_left(case, today), "today": today},
+        "refuse": lambda: {"reason": _text(form, "reason"), "referral": _text(form, "referral")},
+        "assign": lambda: {"lawyer": _lawyer(form)},
+        "start_route": lambda: {"kind": _text(form, "kind")},
+        "record_date": lambda: {"route_id": _number(form.get("route_id")) or 0,
+                                "field": _text(form, "field"),
+                                "day": _day(_text(form, "date"), "date"), "today": today},
+        "close": lambda: {"outcome": _text(form, "outcome"),
+                          "amount_recovered": _text(form, "amount_recovered"),
+                          "paid_by": form.get("paid_by") or None, "note": _text(form, "note"),
+                          "per_claimant": _per_claimant(form, case)},
+        "reopen": lambda: {"reason": _text(form, "reason")},
+    }
+    return builders[action]()
+
+
+DONE = {"accept": "已受理，审查期限从今天起算。", "request_materials": "已一次性告知需要补充的材料。",
+        "receive_materials": "已记录材料补齐。", "grant": "已决定给予法律援助，请在3日内指派律师。",
+        "refuse": "已决定不予法律援助。工人在查询页面能看到理由和异议的权利。",
+        "assign": "已指派律师。", "start_route": "已开始办理。", "record_date": "已记录日期。",
+        "close": "已结案。工人在查询页面能看到结果。", "reopen": "已重新办理。"}
+
+
+@bp.route("/cases/<int:case_id>/actions/<action>", methods=["POST"])
+@roles_required(*ACTING_ROLES)
+def act(case_id: int, action: str) -> ResponseReturnValue:
+    """One step of the workflow from the case page: one service call, one commit."""
+    case = _case_for(case_id)
+    if action not in workflow.ACTIONS:
+        abort(404)
+    today = local_today()
+    try:
+        workflow.ACTIONS[action](db.session, case, current_user,
+                                 **_arguments(action, request.form, case, today),
+                                 ip=request.remote_addr)
+    except WorkflowError as error:
+        db.session.rollback()  # nothing half-done stays (a closing's per-worker results)
+        # A field's problem is the input's (422); otherwise the case's state refused it (409).
+        return _page(case, 422 if error.field else 409,
+                     action_error={"action": action, "field": error.field,
+                                   "message": error.message},
+                     typed=request.form)
+    db.session.commit()
+    flash(DONE[action], "info")
+    return redirect(url_for("cases.detail", case_id=case.id) + "#workflow", code=303)
+
+
+@bp.route("/cases/<int:case_id>/contacts", methods=["POST"])
+@roles_required(*ACTING_ROLES)
+def add_contact(case_id: int) -> ResponseReturnValue:
+    """A call, visit or WeChat exchange with a worker, recorded in the case's timeline."""
+    case = _case_for(case_id)
+    if not sees_personal_data(current_user):
+        abort(404)
+    raw_lead = request.form.get("lead_id", "")
+    try:
+        lead_id = _number(raw_lead)
+        if raw_lead and lead_id is None:
+            raise DomainError("请从本案的工人中选择。", field="lead_id")
+        record_contact(db.session, case, current_user, channel=request.form.get("channel", ""),
+                       note=request.form.get("note", ""), lead_id=lead_id,
+                       ip=request.remote_addr)
+    except DomainError as error:
+        db.session.rollback()
+        return _page(case, 422, contact_error={"field": error.field, "message": error.message},
+                     contact=request.form)
+    db.session.commit()
+    flash("已记录这次联系。", "info")
+    return redirect(url_for("cases.detail", case_id=case.id) + "#timeline", code=303)
 
 
 @bp.route("/cases/<int:case_id>/leads/<int:lead_id>/messages", methods=["POST"])
-@roles_required("legal_aid_staff", "lawyer")
+@roles_required(*ACTING_ROLES)
 def send_message(case_id: int, lead_id: int) -> ResponseReturnValue:
     """A message to the worker, shown at /q/<code> once they give their phone's last digits."""
-    case = db.session.get(Case, case_id)
-    if case is None or not can_view_case(current_user, case) or not sees_personal_data(current_user):
+    case = _case_for(case_id)
+    if not sees_personal_data(current_user):
         abort(404)
     lead = next((lead for lead in case.leads if lead.id == lead_id), None)
     if lead is None:
@@ -68,9 +240,8 @@ def send_message(case_id: int, lead_id: int) -> ResponseReturnValue:
     try:
         add_message(db.session, lead, body, direction="to_worker", author=current_user)
     except DomainError as error:
-        return render_template("cases/detail.html", case=case, full=True, labels=LABELS,
-                               message_error=error.message, message=body[:2000],
-                               message_lead=lead.id, **_related(case)), 422
+        return _page(case, 422, message_error=error.message, message=body[:2000],
+                     message_lead=lead.id)
     record(db.session, "message_to_worker", actor=current_user, object_type="lead",
            object_id=lead.id, ip=request.remote_addr)
     db.session.commit()
@@ -79,7 +250,7 @@ def send_message(case_id: int, lead_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/evidence/<int:file_id>")
-@roles_required("legal_aid_staff", "lawyer")
+@roles_required(*ACTING_ROLES)
 def evidence(file_id: int) -> ResponseReturnValue:
     """A photo or voice note of a lead, for the staff and lawyer of its case; every view logged."""
     item = db.session.get(models.EvidenceFile, file_id)

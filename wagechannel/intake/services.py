@@ -275,12 +275,36 @@ def find_by_code(session: Session, code: str) -> Lead | None:
     return session.scalar(select(Lead).where(Lead.code == code))
 
 
+# The case's state as the worker reads it on /q/<code>: plain words, nothing personal.
+WORKER_STATUS_LABELS = {
+    "accepted": "法律援助中心已受理您的申请",
+    "decided": "已决定给您法律援助，正在安排律师",
+    "assigned": "已给您指派律师",
+    "in_progress": "律师正在为您办理",
+    "refused": "法律援助中心决定不给予法律援助",
+    "closed": "已结案",
+}
+WORKER_OUTCOME_LABELS = {
+    "recovered": "欠薪已经追回",
+    "partial": "追回了一部分欠薪",
+    "withdrawn": "您撤回了申请",
+    "unreachable": "联系不上您，暂时结案",
+    "transferred": "已转给其他机构办理",
+}
+
+
 def public_status(lead: Lead) -> tuple[str, str]:
     """What the worker may know: a status word and its Chinese label, nothing personal."""
-    if lead.case is not None:
-        if lead.case.status == "pending":
+    case = lead.case
+    if case is not None:
+        if case.status == "pending":
             return "pending", STATUS_LABELS[LEAD_ROUTED]
-        return lead.case.status, lead.case.status_label
+        if case.status == "accepted" and case.materials_requested_at is not None \
+                and case.materials_received_at is None:
+            return "accepted", "法律援助中心已受理，需要您补充材料"
+        if case.status == "closed" and case.outcome in WORKER_OUTCOME_LABELS:
+            return "closed", f"已结案：{WORKER_OUTCOME_LABELS[case.outcome]}"
+        return case.status, WORKER_STATUS_LABELS.get(case.status, case.status_label)
     return lead.status, STATUS_LABELS.get(lead.status, lead.status)
 
 

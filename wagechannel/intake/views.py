@@ -8,7 +8,10 @@ from typing import Any
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
                    session, url_for)
 from flask_login import current_user
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from wagechannel.accounts.permissions import roles_required
 from wagechannel.accounts.services import record
@@ -24,8 +27,10 @@ from wagechannel.intake import models
 from wagechannel.intake.evidence import MAX_PHOTOS, ProcessedFile, process_photo
 from wagechannel.intake.limits import address_limit, intake_limits, lookup_limit
 from wagechannel.cases.messages import add_message
+from wagechannel.cases.models import ROUTES, Claimant, Referral
 from wagechannel.cases.routing import routable_region_codes
-from wagechannel.intake.services import (CODE_LENGTH, evidence_row, find_by_code,
+from wagechannel.intake.services import (CODE_LENGTH, WORKER_OUTCOME_LABELS, evidence_row,
+                                         find_by_code,
                                          phone_suffix_matches, public_status,
                                          site_of, stash_uploads, stashed_counts, store_report)
 from wagechannel.intake.submission import (fresh_form_fields, limit_photos, looks_like_a_bot,
@@ -246,7 +251,7 @@ def lookup():  # type: ignore[no-untyped-def]
 
 
 def _receipt_page(lead: models.Lead, *, status_code: int = 200, error: str | None = None,
-                  reply_error: str | None = None, reply: str = ""):  # type: ignore[no-untyped-def]
+                  reply_error: str | None = None, reply: str = "") -> ResponseReturnValue:
     status, label = public_status(lead)
     centre, bureau = lead.legal_aid_org, lead.bureau_org
     if centre is None and lead.region_code:
@@ -263,7 +268,31 @@ def _receipt_page(lead: models.Lead, *, status_code: int = 200, error: str | Non
                            inspection_phone=inspection_phone,
                            verified=verified, has_phone=bool(lead.phone),
                            messages=lead.messages if verified else [], error=error,
-                           reply_error=reply_error, reply=reply), status_code
+                           reply_error=reply_error, reply=reply,
+                           **_progress(lead, verified)), status_code
+
+
+def _progress(lead: models.Lead, verified: bool) -> dict[str, Any]:
+    """The case's steps the worker should know (LEGAL.md section 2). What staff wrote for this
+    worker (a refusal's reasons, the materials to bring) and money recovered need the phone's
+    last four digits, as the messages do: the receipt code alone may be on someone else's
+    screen. The centre's phone is given, never a lawyer's own."""
+    case = lead.case
+    if case is None:
+        return {"case": None, "referrals": [], "claimant": None}
+    referrals = list(db.session.scalars(
+        select(Referral).options(joinedload(Referral.bureau_org))
+        .where(Referral.case_id == case.id).order_by(Referral.referred_at, Referral.id)))
+    claimant = db.session.scalar(select(Claimant).where(Claimant.lead_id == lead.id)) \
+        if verified and case.status == "closed" else None
+    return {"case": case, "referrals": referrals, "claimant": claimant,
+            "routes": ROUTES, "payers": WORKER_PAYERS,
+            "outcomes": WORKER_OUTCOME_LABELS}
+
+
+# Who paid, in the worker's words.
+WORKER_PAYERS = {"employer": "老板或公司", "general_contractor": "施工总承包单位先行垫付",
+                 "wage_deposit": "从工资保证金中支付", "other": "其他方面"}
 
 
 @bp.route("/q/<code>")
