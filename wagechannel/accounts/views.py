@@ -1,18 +1,26 @@
-"""Login, logout and the landing page of each role."""
+"""Login, logout, the landing page of each role, and the administrator's audit search."""
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import (Blueprint, Response, current_app, flash, redirect, render_template, request,
                    session, url_for)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import Select, String, and_, cast, or_, select
+from sqlalchemy.orm import joinedload
 
 from wagechannel.accounts import services
 from wagechannel.accounts.forms import LoginForm, LogoutForm
-from wagechannel.accounts.models import User
+from wagechannel.accounts.models import AuditEvent, User
+from wagechannel.accounts.permissions import roles_required
+from wagechannel.clock import CHINA
 from wagechannel.extensions import db, limiter, login_manager
+from wagechannel.paging import page_number, paginate
 
 bp = Blueprint("accounts", __name__)
 
@@ -127,3 +135,94 @@ def logout() -> ResponseReturnValue:
         session.pop(SEEN, None)
         flash("已退出登录。", "info")
     return redirect(url_for("accounts.login"))
+
+
+# --- the audit log, searched by an administrator ---------------------------------------------
+
+@dataclass(frozen=True)
+class AuditFilters:
+    """What the search asks, as typed into the address (every field optional)."""
+
+    user: str = ""
+    case: str = ""
+    action: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def as_args(self) -> dict[str, str]:
+        """The filters to keep in page links (empty ones left out)."""
+        values = {"user": self.user, "case": self.case, "action": self.action,
+                  "from": self.date_from.isoformat() if self.date_from else "",
+                  "to": self.date_to.isoformat() if self.date_to else ""}
+        return {key: value for key, value in values.items() if value}
+
+
+def _audit_filters(args: Any) -> tuple[AuditFilters, dict[str, str]]:
+    errors: dict[str, str] = {}
+    dates: dict[str, date | None] = {}
+    for name in ("from", "to"):
+        raw = (args.get(name) or "").strip()
+        try:
+            dates[name] = date.fromisoformat(raw) if raw else None
+        except ValueError:
+            dates[name] = None
+            errors[name] = "请按“2026-11-30”的样子填写日期。"
+    if dates["from"] and dates["to"] and dates["to"] < dates["from"]:
+        errors["to"] = "结束日期不能早于开始日期。"
+        dates["to"] = None
+    filters = AuditFilters(user=(args.get("user") or "").strip()[:64],
+                           case=(args.get("case") or "").strip()[:32],
+                           action=(args.get("action") or "").strip()[:64],
+                           date_from=dates["from"], date_to=dates["to"])
+    return filters, errors
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=CHINA).astimezone(timezone.utc)
+
+
+def audit_search(filters: AuditFilters) -> Select[tuple[AuditEvent]]:
+    """The audit events the filters name, newest first, each with its actor (one statement a
+    page). A case is its number or id: events on the case and on its reports."""
+    from wagechannel.cases.models import Case
+    from wagechannel.intake.models import Lead
+
+    query = (select(AuditEvent).options(joinedload(AuditEvent.actor))
+             .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()))
+    if filters.user:
+        query = query.where(AuditEvent.actor_id.in_(
+            select(User.id).where(User.username == filters.user)))
+    if filters.case:
+        raw = filters.case
+        case_id: Any = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else \
+            select(Case.id).where(Case.number == raw.upper()).scalar_subquery()
+        query = query.where(or_(
+            and_(AuditEvent.object_type == "case",
+                 AuditEvent.object_id == (str(case_id) if isinstance(case_id, int)
+                                          else cast(case_id, String))),
+            and_(AuditEvent.object_type == "lead",
+                 AuditEvent.object_id.in_(select(cast(Lead.id, String))
+                                          .where(Lead.case_id == case_id)))))
+    if filters.action:
+        query = query.where(AuditEvent.action == filters.action)
+    if filters.date_from:
+        query = query.where(AuditEvent.at >= _local_midnight(filters.date_from))
+    if filters.date_to:
+        query = query.where(AuditEvent.at < _local_midnight(filters.date_to + timedelta(days=1)))
+    return query
+
+
+@bp.route("/admin/audit")
+@roles_required()
+def audit() -> ResponseReturnValue:
+    """Who did or saw what, when: searched by user, case, action and dates, in the address."""
+    from wagechannel.cases.timeline import ACTION_WORDS, action_words
+    from wagechannel.cases.workflow import TRANSITIONS
+
+    filters, errors = _audit_filters(request.args)
+    page = paginate(db.session, audit_search(filters), page_number(request.args.get("page")))
+    known = {**{f"case_{name}": step.label for name, step in TRANSITIONS.items()},
+             **ACTION_WORDS}
+    return render_template("accounts/audit.html", page=page, filters=filters, errors=errors,
+                           known_actions=known, action_words=action_words), \
+        422 if errors else 200
