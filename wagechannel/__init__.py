@@ -46,6 +46,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from wagechannel.accounts.views import bp as accounts_bp
     from wagechannel.boards.views import bp as boards_bp
+    from wagechannel.cases.api import bp as cases_api_bp
     from wagechannel.cases.views import bp as cases_bp
     from wagechannel.errors import register_error_handlers
     from wagechannel.intake.api import bp as api_bp
@@ -56,7 +57,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     for blueprint in (accounts_bp, places_bp, boards_bp, intake_bp, api_bp, cases_bp,
                       reports_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(cases_api_bp)
     csrf.exempt(api_bp)
+    csrf.exempt(cases_api_bp)  # a Bearer token only, never the session cookie: no CSRF
     register_error_handlers(app)
     from wagechannel.security import register_security_headers
     register_security_headers(app)

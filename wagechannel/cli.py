@@ -537,6 +537,58 @@ def user_deactivate(username: str) -> None:
     click.echo(f"账号 {username} 已停用，它的所有登录都已失效。")
 
 
+@main.group(help="案件接口的个人令牌（Authorization: Bearer …）")
+def token() -> None:
+    """案件接口的个人令牌"""
+
+
+@token.command("create", help="给账号发放一个新令牌（只显示这一次）")
+@click.option("--username", required=True)
+@click.option("--label", default=None, help="备注，例如用在哪个系统")
+@with_app
+def token_create(username: str, label: str | None) -> None:
+    from wagechannel.accounts.tokens import create_token
+    from wagechannel.extensions import db as database
+
+    with reported(), database.unit_of_work() as session:
+        made, raw = create_token(session, _account(session, username), label=label)  # type: ignore[arg-type]
+        made_id = made.id
+    click.echo(raw)
+    click.echo(f"已给 {username} 发放令牌（编号 {made_id}）。令牌只显示这一次，请立即保存；"
+               f"丢失后停用它（wagechannel token revoke {made_id}）再发一个。", err=True)
+
+
+@token.command("revoke", help="停用一个令牌（按编号，见 token list）")
+@click.argument("token_id", type=int)
+@with_app
+def token_revoke(token_id: int) -> None:
+    from wagechannel.accounts.tokens import revoke_token
+    from wagechannel.extensions import db as database
+
+    with reported(), database.unit_of_work() as session:
+        revoke_token(session, token_id)
+    click.echo(f"令牌 {token_id} 已停用，用它的请求从现在起都会被拒绝。")
+
+
+@token.command("list", help="列出账号的令牌（编号、备注、时间；不显示令牌本身）")
+@click.option("--username", required=True)
+@with_app
+def token_list(username: str) -> None:
+    from wagechannel.accounts.tokens import tokens_of
+    from wagechannel.extensions import db as database
+    from wagechannel.templating import when
+
+    with reported(), database.unit_of_work() as session:
+        rows = tokens_of(session, _account(session, username))  # type: ignore[arg-type]
+        if not rows:
+            click.echo(f"{username} 没有令牌。")
+        for row in rows:
+            state = f"已停用 {when(row.revoked_at)}" if row.revoked_at else "有效"
+            used = when(row.last_used_at) if row.last_used_at else "从未使用"
+            click.echo(f"{row.id}\t{row.label or '—'}\t发放 {when(row.created_at)}\t"
+                       f"最近使用 {used}\t{state}")
+
+
 @main.group(help="线索")
 def leads() -> None:
     """线索"""

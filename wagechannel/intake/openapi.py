@@ -1,4 +1,4 @@
-"""The OpenAPI 3.1 description of the public API."""
+"""The OpenAPI 3.1 description of the public API and the staff API."""
 from __future__ import annotations
 
 from typing import Any
@@ -135,5 +135,171 @@ def openapi_document(base_url: str) -> dict[str, Any]:
             "/healthz": {"get": {"summary": "健康检查（含数据库）",
                                  "responses": {"200": {"description": "正常"},
                                                "503": {"description": "数据库不可用"}}}},
+            **staff_paths(error_response),
         },
+        "components": {"securitySchemes": {"bearerAuth": {
+            "type": "http", "scheme": "bearer",
+            "description": "个人令牌：wagechannel token create --username <用户名> 发放，"
+                           "token revoke <编号> 停用。权限与网页相同（角色、所属机构）。"}}},
+    }
+
+
+# --- the staff API (wagechannel/cases/api.py) --------------------------------------------
+
+def _field_schema(field: Any) -> dict[str, Any]:
+    kind = field.kind
+    if kind == "choice":
+        schema: dict[str, Any] = {"type": ["string", "null"], "enum": [*field.choices, None]}
+    elif kind in ("text", "username"):
+        schema = {"type": ["string", "null"]}
+    elif kind == "texts":
+        schema = {"type": "array", "items": {"type": "string", "maxLength": 200}, "maxItems": 30}
+    elif kind == "bool":
+        schema = {"type": "boolean", "default": False}
+    elif kind == "int":
+        schema = {"type": "integer"}
+    elif kind == "date":
+        schema = {"type": "string", "format": "date"}
+    elif kind == "amount":
+        schema = {"type": ["number", "string", "null"], "minimum": 0}
+    else:  # claimants
+        schema = {"type": "array", "items": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "outcome": {"type": ["string", "null"]},
+            "amount_recovered": {"type": ["number", "string", "null"]}},
+            "required": ["id"], "additionalProperties": False}}
+    return {**schema, "description": field.description}
+
+
+def staff_paths(error_response: dict[str, Any]) -> dict[str, Any]:
+    from wagechannel.cases.api import ACTION_FIELDS, FILTERS, LABELS, MAX_ACTION_BYTES
+    from wagechannel.cases.models import CASE_STATUSES, REFERRAL_STATUSES, TIERS
+
+    security = [{"bearerAuth": []}]
+    person = {"type": ["object", "null"], "properties": {
+        "id": {"type": "integer"}, "username": {"type": "string"},
+        "display_name": {"type": "string"}}}
+    limitation = {"type": ["object", "null"], "properties": {
+        "last_day": {"type": "string", "format": "date"}, "kind": {"type": "string"},
+        "label": {"type": "string"}, "provisional": {"type": "boolean"},
+        "days_left": {"type": "integer"}}}
+    yuan = {"type": ["string", "null"], "description": "元，两位小数，例如 \"8500.00\""}
+    claimant = {"type": "object", "properties": {
+        "id": {"type": "integer"}, "lead_id": {"type": ["integer", "null"]},
+        "name": {"type": "string", "description": "法援中心工作人员和承办律师看到全名，其他角色看到打码的姓名"},
+        "phone": {"type": ["string", "null"], "description": "同上：全号或打码（139****5678）；列表中不给出"},
+        "amount_owed": yuan, "outcome": {"type": ["string", "null"]}, "amount_recovered": yuan}}
+    summary = {"type": "object", "properties": {
+        "id": {"type": "integer"}, "number": {"type": "string", "description": "案号"},
+        "status": {"type": "string", "enum": list(CASE_STATUSES)},
+        "status_label": {"type": "string"},
+        "tier": {"type": "string", "enum": list(TIERS)}, "tier_label": {"type": "string"},
+        "priority": {"type": "integer"},
+        "priority_reasons": {"type": "array", "items": {"type": "string"}},
+        "limitation": limitation, "worker_count": {"type": "integer"},
+        "collective_level": {"type": ["string", "null"]},
+        "project": {"type": ["object", "null"]}, "lawyer": person,
+        "claimants": {"type": "array", "items": claimant,
+                      "description": "列表中姓名对所有角色打码（与网页列表相同）"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "updated_at": {"type": "string", "format": "date-time"}}}
+    case = {"allOf": [summary, {"type": "object", "properties": {
+        "centre": {"type": "object"}, "bureau": {"type": ["object", "null"]},
+        "application_date": {"type": ["string", "null"], "format": "date"},
+        "materials": {"type": ["object", "null"]}, "decision": {"type": ["object", "null"]},
+        "assignments": {"type": "array", "items": {"type": "object", "properties": {
+            "lawyer": person, "assigned_at": {"type": "string", "format": "date-time"},
+            "ended_at": {"type": ["string", "null"], "format": "date-time"}}}},
+        "routes": {"type": "array", "items": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "kind": {"type": "string"}, "label": {"type": "string"},
+            "filed_on": {"type": ["string", "null"], "format": "date"},
+            "accepted_on": {"type": ["string", "null"], "format": "date"},
+            "hearing_on": {"type": ["string", "null"], "format": "date"},
+            "decided_on": {"type": ["string", "null"], "format": "date"}}}},
+        "outcome": {"type": ["object", "null"]},
+        "referrals": {"type": "array", "description": "转人社部门（劳动保障监察）的记录",
+                      "items": {"type": "object", "properties": {
+                          "id": {"type": "integer"},
+                          "status": {"type": "string", "enum": list(REFERRAL_STATUSES)},
+                          "status_label": {"type": "string"}, "bureau": {"type": "object"},
+                          "referred_at": {"type": "string", "format": "date-time"},
+                          "consent_note": {"type": ["string", "null"]},
+                          "acceptance_due": {"type": "string", "format": "date",
+                                             "description": "5个工作日内决定是否受理"},
+                          "acceptance_due_provisional": {"type": "boolean"},
+                          "overdue": {"type": "boolean"},
+                          "accepted_on": {"type": ["string", "null"], "format": "date"},
+                          "ordered_on": {"type": ["string", "null"], "format": "date"},
+                          "resolved_on": {"type": ["string", "null"], "format": "date"},
+                          "result_note": {"type": ["string", "null"]}}}},
+        "allowed_actions": {"type": "array", "description": "这个用户现在可以做的操作",
+                            "items": {"type": "object", "properties": {
+                                "action": {"type": "string", "enum": list(ACTION_FIELDS)},
+                                "label": {"type": "string"}}}},
+        "timeline": {"type": "object", "description": "时间线（操作、查看个人信息、留言、联系记录），"
+                                                      "最新的在前，每页50条，?timeline_page= 翻页",
+                     "properties": {
+                         "items": {"type": "array", "items": {"type": "object", "properties": {
+                             "at": {"type": "string", "format": "date-time"},
+                             "kind": {"type": "string",
+                                      "enum": ["action", "view", "message", "contact"]},
+                             "who": {"type": "string"}, "what": {"type": "string"},
+                             "text": {"type": ["string", "null"],
+                                      "description": "留言或联系记录的内容；打码查看时为 null"}}}},
+                         "total": {"type": "integer"}, "page": {"type": "integer"},
+                         "pages": {"type": "integer"}}},
+    }}]}
+    page = {"type": "object", "properties": {
+        "items": {"type": "array", "items": summary}, "total": {"type": "integer"},
+        "page": {"type": "integer"}, "pages": {"type": "integer"},
+        "per_page": {"type": "integer"}}, "required": ["items", "total", "page", "pages"]}
+    actions = [{"type": "object", "title": LABELS[name],
+                "properties": {"action": {"const": name},
+                               **{key: _field_schema(spec) for key, spec in fields.items()}},
+                "required": ["action"], "additionalProperties": False}
+               for name, fields in ACTION_FIELDS.items()]
+    case_id = {"name": "case_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    case_response = {"description": "案件（与 GET 相同）",
+                     "content": {"application/json": {"schema": case}}}
+    unauthorised = {"description": "没有令牌，或令牌无效、已停用，或账号已停用", **error_response}
+    forbidden = {"description": "这个角色不能使用案件接口（施工单位），或不能对这个案件做这一步"
+                                "（人社部门联络人；律师不能改派）", **error_response}
+    missing = {"description": "案件不存在，或不在这个用户的范围内（其他中心的案件、未指派的律师）",
+               **error_response}
+    return {
+        "/api/v1/cases": {"get": {
+            "summary": "我的案件列表（与网页相同的范围和顺序，每页50条）", "security": security,
+            "parameters": [{"name": "page", "in": "query", "schema": {"type": "integer",
+                                                                      "minimum": 1}},
+                           *({"name": name, "in": "query", "description": text,
+                              "schema": {"type": "integer" if name in (
+                                  "project", "contractor", "age") else "string"}}
+                             for name, text in FILTERS.items())],
+            "responses": {"200": {"description": "一页案件",
+                                  "content": {"application/json": {"schema": page}}},
+                          "401": unauthorised, "403": forbidden,
+                          "422": {"description": "筛选条件有误，errors 按参数给出",
+                                  **error_response}},
+        }},
+        "/api/v1/cases/{case_id}": {"get": {
+            "summary": "一个案件：状态、紧急程度、当事人（按角色打码）、律师、办理、结果、可做的操作、时间线；"
+                       "法援中心工作人员和律师查看个人信息会记入审计日志",
+            "security": security,
+            "parameters": [case_id, {"name": "timeline_page", "in": "query",
+                                     "schema": {"type": "integer", "minimum": 1}}],
+            "responses": {"200": case_response, "401": unauthorised, "403": forbidden,
+                          "404": missing},
+        }},
+        "/api/v1/cases/{case_id}/actions": {"post": {
+            "summary": "对案件做一步操作（与案件页面的按钮相同）", "security": security,
+            "parameters": [case_id],
+            "requestBody": {"required": True, "description": f"JSON，最多{MAX_ACTION_BYTES // 1024}KB",
+                            "content": {"application/json": {"schema": {"oneOf": actions}}}},
+            "responses": {
+                "200": case_response, "401": unauthorised, "403": forbidden, "404": missing,
+                "409": {"description": "案件现在的状态不允许这一步（error 说明原因，field 为 null）",
+                        **error_response},
+                "413": {"description": "请求体太大", **error_response},
+                "422": {"description": "输入有误，errors 按字段给出", **error_response},
+            },
+        }},
     }
