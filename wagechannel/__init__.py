@@ -48,6 +48,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from wagechannel.boards.views import bp as boards_bp
     from wagechannel.cases.api import bp as cases_api_bp
     from wagechannel.cases.views import bp as cases_bp
+    from wagechannel.deadlines.views import bp as deadlines_bp
     from wagechannel.errors import register_error_handlers
     from wagechannel.intake.api import bp as api_bp
     from wagechannel.intake.views import bp as intake_bp
@@ -55,7 +56,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from wagechannel.reports.views import bp as reports_bp
 
     for blueprint in (accounts_bp, places_bp, boards_bp, intake_bp, api_bp, cases_bp,
-                      reports_bp):
+                      reports_bp, deadlines_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(cases_api_bp)
     csrf.exempt(api_bp)
