@@ -28,7 +28,9 @@ from wagechannel.accounts.models import User
 from wagechannel.accounts.services import record
 from wagechannel.cases.models import (HARDSHIP_BASES, OUTCOMES, PAYERS,
                                       ROUTE_DATES, ROUTES, Assignment, Case, CaseRoute)
+from wagechannel.clock import local, local_today
 from wagechannel.db import utcnow
+from wagechannel.deadlines import records
 from wagechannel.deadlines.limits import AID_BEFORE_REVIEW_DAYS
 from wagechannel.errors import DomainError
 from wagechannel.validation import Invalid, clean_text, parse_yuan
@@ -122,6 +124,7 @@ def accept(session: Session, case: Case, user: User, *, today: date,
     _begin(case, user, "accept")
     case.application_date = today
     case.accepted_at = utcnow()
+    records.open_deadline(session, case.id, "legal_aid_decision", today)
     return _finish(session, case, user, "accept", ip, application_date=today.isoformat())
 
 
@@ -143,11 +146,19 @@ def request_materials(session: Session, case: Case, user: User, *, items: list[s
 
 def receive_materials(session: Session, case: Case, user: User, *,
                       ip: str | None = None) -> Case:
+    """The materials arrived: the decision's 7 days resume, the waiting time added (the Ministry
+    of Justice's procedural rules leave it out of the review period)."""
     _begin(case, user, "receive_materials")
     if case.materials_requested_at is None or case.materials_received_at is not None:
         raise WorkflowError("没有等待补充的材料。")
     case.materials_received_at = utcnow()
-    return _finish(session, case, user, "receive_materials", ip)
+    waited = (local(case.materials_received_at).date()  # type: ignore[union-attr]
+              - local(case.materials_requested_at).date()).days  # type: ignore[union-attr]
+    for deadline in records.case_deadlines(session, case.id):
+        if deadline.rule == "legal_aid_decision" and deadline.status == "open":
+            deadline.due_date = records.due_date(
+                "legal_aid_decision", deadline.trigger_date, paused_days=waited).due
+    return _finish(session, case, user, "receive_materials", ip, waited_days=waited)
 
 
 def materials_pending(case: Case) -> bool:
@@ -177,6 +188,8 @@ def grant(session: Session, case: Case, user: User, *, basis: str, proof: str | 
     case.hardship_proof = proof_text
     case.aid_before_review = aid_before_review
     case.decided_at = utcnow()
+    records.settle(session, case.id, ["legal_aid_decision"], today=today)
+    records.open_deadline(session, case.id, "legal_aid_assignment", today)
     return _finish(session, case, user, "grant", ip, basis=basis,
                    aid_before_review=aid_before_review)
 
@@ -189,6 +202,8 @@ def refuse(session: Session, case: Case, user: User, *, reason: str, referral: s
     case.refusal_reason = _text(reason, "reason", "不予法律援助的理由")
     case.refusal_referral = _text(referral, "referral", "建议去哪里求助")
     case.decided_at = utcnow()
+    records.settle(session, case.id, ["legal_aid_decision"], today=local_today())
+    records.cancel_open(session, case.id)
     return _finish(session, case, user, "refuse", ip)
 
 
@@ -224,6 +239,7 @@ def assign(session: Session, case: Case, user: User, *, lawyer: User | None,
     session.add(Assignment(case=case, lawyer_id=lawyer.id, assigned_by_id=user.id,
                            assigned_at=now))
     previous = case.lawyer_id
+    records.settle(session, case.id, ["legal_aid_assignment"], today=local_today())
     case.lawyer_id = lawyer.id
     case.assigned_at = case.assigned_at or now
     keep_state = case.status == "in_progress"
@@ -261,10 +277,45 @@ def record_date(session: Session, case: Case, user: User, *, route_id: int, fiel
         raise WorkflowError("请选择要记录的日期。", field="field")
     if day > today:
         raise WorkflowError("日期不能晚于今天。", field="date")
+    corrected = getattr(route, field) is not None
     setattr(route, field, day)
+    _route_deadlines(session, case, route, field, day, today=today, user=user, ip=ip,
+                     corrected=corrected)
     _finish(session, case, user, "record_date", ip, route_id=route.id, route=route.kind,
             field=field, date=day.isoformat())
     return route
+
+
+# What each route date starts and ends: (route, date field) -> (rules met, rule opened).
+ROUTE_CLOCKS: dict[tuple[str, str], tuple[tuple[str, ...], str | None]] = {
+    ("mediation", "filed_on"): ((), "mediation"),
+    ("mediation", "decided_on"): (("mediation",), None),
+    ("arbitration", "filed_on"): ((), "arbitration_acceptance"),
+    ("arbitration", "accepted_on"): (("arbitration_acceptance",), "arbitration_award"),
+    ("arbitration", "decided_on"): (("arbitration_award", "arbitration_award_extended"),
+                                    "suit_after_award"),
+    ("litigation", "decided_on"): ((), "appeal_after_judgment"),
+    ("payment_order", "decided_on"): ((), "payment_order_objection"),
+    ("inspection", "filed_on"): ((), "inspection_acceptance"),
+    ("inspection", "accepted_on"): (("inspection_acceptance",), "inspection_investigation"),
+    ("inspection", "decided_on"): (("inspection_investigation",
+                                    "inspection_investigation_extended"), None),
+}
+
+
+def _route_deadlines(session: Session, case: Case, route: CaseRoute, field: str, day: date, *,
+                     today: date, user: User, ip: str | None, corrected: bool) -> None:
+    met, opened = ROUTE_CLOCKS.get((route.kind, field), ((), None))
+    source = f"route:{route.id}"
+    if corrected and opened is not None:
+        for deadline in records.case_deadlines(session, case.id):
+            if deadline.rule == opened and deadline.source == source:
+                records.correct_trigger(session, deadline, day, user=user, ip=ip)
+                return
+    if met:
+        records.settle(session, case.id, met, today=day, source=source)
+    if opened is not None:
+        records.open_deadline(session, case.id, opened, day, source=source)
 
 
 def close(session: Session, case: Case, user: User, *, outcome: str, amount_recovered: Any,
@@ -304,6 +355,7 @@ def close(session: Session, case: Case, user: User, *, outcome: str, amount_reco
     case.paid_by = paid_by
     case.outcome_note = _text(note, "note", "结案说明", required=False)
     case.closed_at = utcnow()
+    records.cancel_open(session, case.id)
     for current in case.assignments:
         if current.ended_at is None:
             current.ended_at = case.closed_at
