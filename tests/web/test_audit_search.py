@@ -21,8 +21,8 @@ def report(client, db, board, **overrides) -> Lead:  # type: ignore[no-untyped-d
 @pytest.fixture()
 def cases(client, db, world):  # type: ignore[no-untyped-def]
     """Two cases of the first centre, with events by staff and by the lawyer."""
-    first = db.get(Case, report(client, db, world.board, phone="13700137001").case_id)
-    second = db.get(Case, report(client, db, world.board, phone="13700137002").case_id)
+    first = db.get(Case, report(client, db, world.board, phone="13700137001", employer_name="王老板").case_id)
+    second = db.get(Case, report(client, db, world.board, phone="13700137002", employer_name="李老板").case_id)
     staff, lawyer = world.users["legal_aid_staff"], world.users["lawyer"]
     old = datetime(2026, 1, 10, 3, 0, tzinfo=timezone.utc)  # 2026-01-10 11:00 in China
     db.add(AuditEvent(action="case_accept", actor_id=staff.id, object_type="case",
@@ -31,6 +31,7 @@ def cases(client, db, world):  # type: ignore[no-untyped-def]
     record(db, "case_accept", actor=staff, object_type="case", object_id=second.id)
     record(db, "message_to_worker", actor=staff, object_type="lead", object_id=first.leads[0].id)
     db.commit()
+    assert first.id != second.id  # two bosses: two cases, not one collective case
     return first, second
 
 

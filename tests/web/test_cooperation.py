@@ -15,13 +15,6 @@ from wagechannel.clock import local_today
 from wagechannel.intake.services import store_lead
 from wagechannel.intake.validation import parse_lead
 
-# The case page lets the hometown centre in through cooperation.case_access, a change of
-# cases/views.py::detail that belongs to the page's owner. Until it is made, the page answers
-# 404 to the hometown centre (closed, never open wrongly); remove this mark with the change.
-NEEDS_PAGE_ACCESS = pytest.mark.xfail(
-    strict=True, reason="cases.views.detail must ask cooperation.case_access (see the report)")
-
-
 def new_case(db, world, number: int = 0, **fields: str) -> Case:  # type: ignore[no-untyped-def]
     data = parse_lead({"name": "张三丰", "phone": f"1380013{number:04d}", "consent": True,
                        "employment_status": "ended", "work_end": "2026-10-31",
@@ -89,7 +82,6 @@ def test_the_shared_list_shows_only_cases_shared_with_the_users_centre(client, d
         assert client.get("/cases/shared").status_code == 403
 
 
-@NEEDS_PAGE_ACCESS
 def test_a_shared_case_opens_read_only_masked_and_logged(client, db, world) -> None:  # type: ignore[no-untyped-def]
     case = new_case(db, world)
     share_case(db, case, world.users["legal_aid_staff"], organisation_id=world.other_centre.id)

@@ -16,6 +16,7 @@ from wagechannel.accounts.permissions import roles_required
 from wagechannel.accounts.services import record
 from wagechannel.cases import workflow
 from wagechannel.cases.blueprint import CASE_ROLES, bp
+from wagechannel.cases.cooperation import case_access
 from wagechannel.cases.messages import add_message
 from wagechannel.cases.models import (CONTACT_CHANNELS, HARDSHIP_BASES, OUTCOMES, PAYERS,
                                       ROUTE_DATES, ROUTES, Case)
@@ -47,18 +48,26 @@ def _case_for(case_id: int) -> Case:
 @bp.route("/cases/<int:case_id>")
 @roles_required(*CASE_ROLES)
 def detail(case_id: int) -> ResponseReturnValue:
-    case = _case_for(case_id)
-    if sees_personal_data(current_user):
+    """The case, for those who work on it; read-only and masked for a hometown centre it is
+    shared with (异地协作, logged by case_access)."""
+    case = db.session.get(Case, case_id)
+    access = case_access(db.session, current_user, case, ip=request.remote_addr) \
+        if case is not None else None
+    if case is None or access is None:
+        abort(404)
+    if access.full:
         record(db.session, "view_personal_data", actor=current_user, object_type="case",
                object_id=case.id, ip=request.remote_addr,
                leads=[lead.id for lead in case.leads])
-        db.session.commit()
-    return _page(case)
+    db.session.commit()
+    return _page(case, full=access.full)
 
 
-def _page(case: Case, status: int = 200, **shown: Any) -> ResponseReturnValue:
-    """The case page, with what a failed form needs shown again (its error and input)."""
-    full = sees_personal_data(current_user)
+def _page(case: Case, status: int = 200, *, full: bool | None = None,
+          **shown: Any) -> ResponseReturnValue:
+    """The case page, with what a failed form needs shown again (its error and input). Every
+    form on it posts to a route that asks can_view_case: a shared case shows none that act."""
+    full = sees_personal_data(current_user) if full is None else full
     today = local_today()
     context: dict[str, Any] = {"message_error": None, "message": "", "message_lead": None,
                                "action_error": None, "typed": MultiDict(),
