@@ -316,6 +316,8 @@ def test_the_timeline_lists_actions_messages_and_views_newest_first(client, db, 
         < whats.index(f"受理：申请日期 {local_today().isoformat()}")
     assert ("view", "查看了当事人的个人信息") in rows
     assert "您的申请已批准。" in section
+    deadlines = [what.split("（")[0] for kind, what in rows if kind == "deadline"]
+    assert deadlines == ["期限已按期完成：指派法律援助人员", "期限已按期完成：作出是否给予法律援助的决定"]
 
 
 def test_the_timeline_costs_the_same_statements_at_two_sizes(db, world, made, count_statements) -> None:  # type: ignore[no-untyped-def]

@@ -1,8 +1,9 @@
 """A case's timeline: what was done on it (its audit events, views of personal data among them),
-the messages with the worker, and the calls and visits staff record, merged newest first.
+the messages with the worker, the calls and visits staff record, and its deadlines met or
+missed, merged newest first.
 
 One page of it costs a constant number of statements however long the case's history grows:
-one count over the three sources, and the newest `number * per_page` rows of each (every source
+one count over the four sources, and the newest `number * per_page` rows of each (every source
 ordered by time, so its index serves it), merged here.
 """
 from __future__ import annotations
@@ -21,7 +22,10 @@ from wagechannel.accounts.privacy import mask_name
 from wagechannel.accounts.services import record
 from wagechannel.cases.models import (CASE_STATUSES, CONTACT_CHANNELS, OUTCOMES, PAYERS,
                                       ROUTE_DATES, ROUTES, Case, CaseContact)
+from wagechannel.cases.cooperation import TIMELINE_LABELS
 from wagechannel.cases.workflow import TRANSITIONS
+from wagechannel.deadlines.models import DEADLINE_STATUSES, Deadline
+from wagechannel.deadlines.rules import RULES
 from wagechannel.errors import DomainError
 from wagechannel.intake.models import Lead, LeadMessage
 from wagechannel.money import yuan
@@ -33,10 +37,10 @@ MAX_NOTE = 2000
 ACTION_WORDS = {
     "view_personal_data": "查看了当事人的个人信息",
     "case_contact": "记录了和工人的联系",
-    "case_refer_to_bureau": "转人社部门劳动保障监察",
-    "case_share": "共享给工人老家的法律援助中心",
+    **TIMELINE_LABELS,
     "case_merge": "合并案件",
     "case_split": "拆分出当事人",
+    "deadline_moved": "更正期限的起算日",
     "message_to_worker": "给工人留言",
     "view_evidence": "查看了照片或录音",
     "staff_intake": "登记了电话或来访线索",
@@ -59,7 +63,7 @@ def action_words(action: str) -> str:
 @dataclass(frozen=True)
 class Entry:
     at: datetime
-    kind: str  # action | view | message | contact
+    kind: str  # action | view | message | contact | deadline
     who: str
     what: str
     text: str | None = None  # a message or a contact's note, shown to those who see personal data
@@ -103,13 +107,16 @@ def timeline(session: Session, case: Case, *, number: int = 1, per_page: int = P
     """Page `number` of the case's timeline, newest first. `with_text` False leaves out the
     words of messages and contact notes (for those who see the case masked)."""
     events_filter = _case_events(case.id)
+    settled = (Deadline.case_id == case.id, Deadline.status.in_(("met", "missed")),
+               Deadline.closed_at.is_not(None))
     messages_of_case = (select(LeadMessage.id).join(Lead, Lead.id == LeadMessage.lead_id)
                         .where(Lead.case_id == case.id))
     total = session.execute(select(
         select(func.count(AuditEvent.id)).where(*events_filter).scalar_subquery(),
         select(func.count()).select_from(messages_of_case.subquery()).scalar_subquery(),
         select(func.count(CaseContact.id)).where(CaseContact.case_id == case.id)
-        .scalar_subquery())).one()
+        .scalar_subquery(),
+        select(func.count(Deadline.id)).where(*settled).scalar_subquery())).one()
     count = int(sum(value or 0 for value in total))
     number = min(max(1, number), max(1, -(-count // per_page)))
     newest = number * per_page
@@ -125,12 +132,16 @@ def timeline(session: Session, case: Case, *, number: int = 1, per_page: int = P
         select(CaseContact, Lead.name).outerjoin(Lead, Lead.id == CaseContact.lead_id)
         .options(joinedload(CaseContact.user)).where(CaseContact.case_id == case.id)
         .order_by(CaseContact.at.desc(), CaseContact.id.desc()).limit(newest)).all()
+    deadlines = session.scalars(
+        select(Deadline).where(*settled)
+        .order_by(Deadline.closed_at.desc(), Deadline.id.desc()).limit(newest)).all()
     names = _lawyer_names(session, events)
 
     streams = [
         [_event_entry(event, names) for event in events],
         [_message_entry(message, name, with_text) for message, name in messages],
         [_contact_entry(contact, name, with_text) for contact, name in contacts],
+        [_deadline_entry(deadline) for deadline in deadlines],
     ]
     merged = heapq.merge(*streams, key=lambda entry: entry.key, reverse=True)
     items = list(islice(merged, (number - 1) * per_page, newest))
@@ -210,6 +221,13 @@ def _contact_entry(contact: CaseContact, name: str | None, with_text: bool) -> E
     return Entry(at=contact.at, kind="contact", who=_who(contact.user),
                  what=f"{channel}联系工人{whom}", text=contact.note if with_text else None,
                  order=contact.id)
+
+
+def _deadline_entry(deadline: Deadline) -> Entry:
+    rule = RULES.get(deadline.rule)
+    what = (f"期限{DEADLINE_STATUSES.get(deadline.status, deadline.status)}："
+            f"{rule.label if rule else deadline.rule}（最后一天 {deadline.due_date.isoformat()}）")
+    return Entry(at=deadline.closed_at or deadline.created_at, kind="deadline", who="—", what=what, order=deadline.id)
 
 
 def _worker(name: str | None, full: bool) -> str:
