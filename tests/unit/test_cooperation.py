@@ -91,7 +91,8 @@ def test_only_the_cases_centre_shares_and_only_with_another_legal_aid_centre(db,
                 world.other_users["legal_aid_staff"], world.users["contractor"]):
         with pytest.raises(WorkflowError):
             share_case(db, case, who, organisation_id=world.other_centre.id)
-    for target in (world.centre.id, world.other_bureau.id, "x", None, 999999):
+    for target in (world.centre.id, world.other_bureau.id, "x", None, 999999, "-1",
+                   "99999999999999999999", " ", "１", True):
         with pytest.raises(WorkflowError) as refused:
             share_case(db, case, staff, organisation_id=target)
         assert refused.value.field == "organisation_id"

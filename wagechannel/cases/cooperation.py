@@ -98,6 +98,17 @@ def _day(raw: Any, field_name: str, *, earliest: date, today: date) -> date:
     return day
 
 
+def _row_id(raw: Any) -> int | None:
+    """A row id from a form or JSON: ASCII digits within the database's integers."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        value = raw
+    elif isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit():
+        value = int(raw.strip())
+    else:
+        return None
+    return value if 0 < value < 2**31 else None
+
+
 # --- hometown cooperation (异地协作) --------------------------------------------------------
 
 def _session(case: Case) -> Session:
@@ -214,11 +225,8 @@ def share_case(session: Session, case: Case, user: User, *, organisation_id: Any
     """Share a case read-only with another legal-aid centre (the worker's hometown's)."""
     if not may_share(user, case):
         raise WorkflowError("只有本案所在法律援助中心的工作人员可以共享案件。")
-    try:
-        target_id = int(organisation_id)
-    except (TypeError, ValueError):
-        raise WorkflowError("请选择要共享的法律援助中心。", field="organisation_id") from None
-    target = session.get(Organisation, target_id)
+    target_id = _row_id(organisation_id)
+    target = session.get(Organisation, target_id) if target_id is not None else None
     if target is None or target.kind != LEGAL_AID:
         raise WorkflowError("请选择要共享的法律援助中心。", field="organisation_id")
     if target.id == case.legal_aid_org_id:
@@ -241,10 +249,9 @@ def unshare_case(session: Session, case: Case, user: User, *, organisation_id: A
     """End a share: the other centre's staff get "not found" for the case again."""
     if not may_share(user, case):
         raise WorkflowError("只有本案所在法律援助中心的工作人员可以取消共享。")
-    try:
-        target_id = int(organisation_id)
-    except (TypeError, ValueError):
-        raise WorkflowError("没有这个共享。", field="organisation_id") from None
+    target_id = _row_id(organisation_id)
+    if target_id is None:
+        raise WorkflowError("没有这个共享。", field="organisation_id")
     share = session.scalar(select(CaseShare).where(CaseShare.case_id == case.id,
                                                    CaseShare.organisation_id == target_id))
     if share is None:
