@@ -37,6 +37,11 @@ class Defaults:
     PROXY_FIX_X_FOR = 0  # how many reverse proxies to trust for the client's address
     SESSION_IDLE_MINUTES = 480  # a staff session idle this long ends
     LOGIN_ACCOUNT_LIMIT = "5 per 15 minutes"  # failed logins per account, from any address
+    # Reports from one site naming the same boss join the open case opened within this many
+    # days (群体性案件); the campaign before the Spring Festival raises priorities ("MM-DD..MM-DD",
+    # may run over New Year; empty: no season). Checked when the application starts.
+    COLLECTIVE_WINDOW_DAYS = 30
+    SEASON_WINDOW = "12-01..02-15"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
 

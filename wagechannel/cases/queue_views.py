@@ -1,32 +1,80 @@
-"""The queues: each user's cases, most urgent first; reports not yet routed."""
+"""The queues: each user's cases by tier, nearest time limit and age, with filters in the
+address; reports not yet routed; the in-app alerts."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from sqlalchemy import select
 
+from wagechannel.accounts.models import User
 from wagechannel.accounts.permissions import roles_required
+from wagechannel.cases import alerts
 from wagechannel.cases.blueprint import CASE_ROLES, bp
+from wagechannel.cases.models import ALERT_KINDS, ROUTES, TIERS
+from wagechannel.cases.priority import settings_from
 from wagechannel.cases.routing import route_after_commit, unrouted_lead_ids, unrouted_leads
-from wagechannel.cases.services import visible_cases
+from wagechannel.cases.services import STATE_CHOICES, CaseFilters, case_filters, filtered_cases
 from wagechannel.clock import local_today
+from wagechannel.deadlines.limits import facts_of, governing_limit
 from wagechannel.extensions import db
+from wagechannel.intake.models import VULNERABLE
 from wagechannel.paging import page_number, paginate
+from wagechannel.places.models import Contractor, Project
+
+
+@bp.record_once
+def _check_settings(state: Any) -> None:
+    """A bad COLLECTIVE_WINDOW_DAYS or SEASON_WINDOW stops the application at start, naming
+    the setting, instead of failing on the first report."""
+    settings_from(state.app.config)
+
+
+@bp.app_context_processor
+def _queue_helpers() -> dict[str, Any]:
+    """For base.html (the unread alerts in the header: call alert_count(), one statement, only
+    where it is shown) and the report form (the vulnerable-worker choices)."""
+    def alert_count() -> int:
+        if not current_user.is_authenticated or current_user.role not in alerts.ALERT_ROLES:
+            return 0
+        return alerts.unread_count(db.session, current_user)
+    return {"alert_count": alert_count, "vulnerable_choices": VULNERABLE}
+
+
+def _filter_choices(filters: CaseFilters) -> dict[str, Any]:
+    """What the filter form offers: the lawyers this user may filter by (one statement), and the
+    names of a chosen project and contractor (one each, only when chosen)."""
+    lawyers: list[User] = []
+    if current_user.role in ("admin", "legal_aid_staff"):
+        query = select(User).where(User.role == "lawyer").order_by(User.display_name, User.id)
+        if current_user.role == "legal_aid_staff":
+            query = query.where(User.organisation_id == current_user.organisation_id)
+        lawyers = list(db.session.scalars(query.limit(500)))
+    project = db.session.get(Project, filters.project) if filters.project else None
+    contractor = db.session.get(Contractor, filters.contractor) if filters.contractor else None
+    return {"lawyers": lawyers, "chosen_project": project, "chosen_contractor": contractor,
+            "tiers": TIERS, "states": STATE_CHOICES, "routes": ROUTES}
 
 
 @bp.route("/cases")
 @roles_required(*CASE_ROLES)
 def queue() -> ResponseReturnValue:
-    page = paginate(db.session, visible_cases(current_user), page_number(request.args.get("page")))
-    return render_template("cases/queue.html", page=page, cases=page.items, today=local_today())
+    filters, errors = case_filters(request.args)
+    page = paginate(db.session, filtered_cases(current_user, filters),
+                    page_number(request.args.get("page")))
+    return render_template("cases/queue.html", page=page, cases=page.items, today=local_today(),
+                           filters=filters, errors=errors, typed=request.args,
+                           **_filter_choices(filters))
 
 
 @bp.route("/leads/unrouted", methods=["GET", "POST"])
 @roles_required()
 def unrouted() -> ResponseReturnValue:
-    """Reports no centre has received yet (no centre serves the site, or routing failed)."""
+    """Reports no centre has received yet (no centre serves the site, or routing failed), each
+    with its own time limit: no centre's queue counts it down for them."""
     if request.method == "POST":
         ids = unrouted_lead_ids(db.session, min_age=timedelta(0))
         db.session.rollback()
@@ -34,4 +82,35 @@ def unrouted() -> ResponseReturnValue:
         flash(f"重新转交：{len(ids)} 条中 {routed} 条已转交。", "info")
         return redirect(url_for("cases.unrouted"), code=303)
     page = paginate(db.session, unrouted_leads(), page_number(request.args.get("page")))
-    return render_template("cases/unrouted.html", page=page, leads=page.items)
+    limits = {lead.id: governing_limit(facts_of(lead)) for lead in page.items}
+    return render_template("cases/unrouted.html", page=page, leads=page.items, limits=limits,
+                           today=local_today())
+
+
+@bp.route("/alerts")
+@roles_required("legal_aid_staff", "bureau_liaison")
+def alert_list() -> ResponseReturnValue:
+    page = paginate(db.session, alerts.visible_alerts(current_user),
+                    page_number(request.args.get("page")))
+    return render_template("cases/alerts.html", page=page, items=page.items,
+                           alert_kinds=ALERT_KINDS)
+
+
+@bp.route("/alerts/<int:alert_id>/read", methods=["POST"])
+@roles_required("legal_aid_staff", "bureau_liaison")
+def alert_read(alert_id: int) -> ResponseReturnValue:
+    alert = alerts.alert_for(db.session, current_user, alert_id)
+    if alert is None:
+        abort(404)
+    alerts.mark_read(db.session, current_user, alert)
+    db.session.commit()
+    return redirect(url_for("cases.alert_list", page=request.form.get("page") or None), code=303)
+
+
+@bp.route("/alerts/read", methods=["POST"])
+@roles_required("legal_aid_staff", "bureau_liaison")
+def alerts_all_read() -> ResponseReturnValue:
+    done = alerts.mark_all_read(db.session, current_user)
+    db.session.commit()
+    flash(f"已将 {done} 条提醒标为已读。", "info")
+    return redirect(url_for("cases.alert_list"), code=303)

@@ -14,7 +14,10 @@ from sqlalchemy import Select, insert, select
 from sqlalchemy.orm import Session, joinedload
 
 from wagechannel.cache import ProcessCache, watch
+from wagechannel.cases.alerts import insert_alerts, report_alerts
+from wagechannel.cases.collective import group_report, join_case
 from wagechannel.cases.models import Case, Claimant
+from wagechannel.cases.priority import CaseSettings, case_settings
 from wagechannel.cases.services import new_case_values
 from wagechannel.db import utcnow
 from wagechannel.intake.models import LEAD_RECEIVED, LEAD_ROUTED, Lead
@@ -31,10 +34,13 @@ class RoutingFailed(Exception):
 
 @dataclass(frozen=True)
 class Offices:
-    """Who acts on reports from a region: its legal-aid centre and HR bureau (ids)."""
+    """Who acts on reports from a region: its legal-aid centre and HR bureau (ids), and whether
+    that centre serves only a region above it (a city or province: the admin is told)."""
 
     centre_id: int | None
     bureau_id: int | None
+    centre_above: bool = False
+    centre_name: str | None = None
 
 
 # Offices change when an administrator registers or edits one: rarely. Each worker process keeps
@@ -44,10 +50,13 @@ watch(Organisation, Project)
 
 
 def offices_for(session: Session, region_code: str) -> Offices:
+    """The most specific region with a centre wins: county, then city, then province."""
     def load() -> Offices:
         found = serving_organisations(session, region_code)
         centre, bureau = found.get(LEGAL_AID), found.get(BUREAU)
-        return Offices(centre.id if centre else None, bureau.id if bureau else None)
+        above = centre is not None and region_code not in {r.code for r in centre.regions}
+        return Offices(centre.id if centre else None, bureau.id if bureau else None, above,
+                       centre.name if centre else None)
     return _offices.get(region_code, load)
 
 
@@ -67,14 +76,34 @@ def no_centre(region_code: str | None) -> str:
 
 
 def open_case(session: Session, lead: Any, *, offices: Offices, project_id: int | None,
-              region_code: str | None, today: date, now: datetime | None = None) -> int:
-    """Insert the case for one lead (stored, or the input about to be stored); its id."""
+              region_code: str | None, today: date, now: datetime | None = None,
+              settings: CaseSettings | None = None) -> int:
+    """The case for one report (stored, or the input about to be stored): the open case of the
+    same boss at the same site when there is one (cases/collective.py), else a new one. Raises
+    the report's alerts. Returns the case's id."""
     if offices.centre_id is None:
         raise RoutingFailed(no_centre(region_code))
-    values = new_case_values(lead, legal_aid_org_id=offices.centre_id,
-                             bureau_org_id=offices.bureau_id, project_id=project_id,
-                             region_code=region_code, today=today, now=now or utcnow())
-    return int(session.connection().execute(_INSERT_CASE, values).scalar_one())
+    now = now or utcnow()
+    grouping = group_report(session, lead, project_id=project_id, region_code=region_code,
+                            centre_id=offices.centre_id, today=today, now=now,
+                            settings=settings or case_settings())
+    if grouping.case_id is not None:
+        join_case(session, grouping, lead, today=today, now=now)
+        case_id, number, bureau_id = grouping.case_id, grouping.number, grouping.bureau_org_id
+        routed_above = False  # told when the case was opened
+    else:
+        values = new_case_values(lead, legal_aid_org_id=offices.centre_id,
+                                 bureau_org_id=offices.bureau_id, project_id=project_id,
+                                 region_code=region_code, today=today, now=now,
+                                 context=grouping.context, employer_key=grouping.key,
+                                 routed_above=offices.centre_above)
+        case_id = int(session.connection().execute(_INSERT_CASE, values).scalar_one())
+        number, bureau_id, routed_above = values["number"], offices.bureau_id, offices.centre_above
+    insert_alerts(session, report_alerts(
+        lead, case_id=case_id, number=number, centre_id=offices.centre_id, bureau_id=bureau_id,
+        routed_above=routed_above, region_code=region_code, centre_name=offices.centre_name,
+        now=now))
+    return case_id
 
 
 # Statements built once: on the report path, building and caching them again each time costs
@@ -105,7 +134,8 @@ def route_lead(session: Session, lead: Lead, *, today: date) -> Case:
     lead.status = LEAD_ROUTED
     lead.routing_error = None
     session.flush()
-    return session.get_one(Case, case_id)
+    # populate_existing: a case joined here was changed by a Core UPDATE.
+    return session.get_one(Case, case_id, populate_existing=True)
 
 
 def route_after_commit(session: Session, lead_id: int, *, today: date,

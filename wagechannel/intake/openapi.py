@@ -5,7 +5,7 @@ from typing import Any
 
 from wagechannel.intake.evidence import MAX_PHOTO_BYTES, MAX_PHOTOS, MAX_VOICE_BYTES
 from wagechannel.intake.models import (AWARDS, BEST_TIMES, EMPLOYER_KINDS, EMPLOYMENT, EVIDENCE,
-                                       TRADES, URGENT, WANTS)
+                                       TRADES, URGENT, VULNERABLE, WANTS)
 from wagechannel.intake.validation import LIMITS, MAX_WORKERS
 
 ERRORS = {
@@ -48,6 +48,9 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                          "description": "手里的证据；none 不能和其他同时选"},
             "urgent": {"type": "array", "items": {"type": "string", "enum": list(URGENT)},
                        "description": "紧急情况：conflict 冲突或威胁；no_money 没钱吃饭或回家"},
+            "vulnerable": {"type": "array", "items": {"type": "string", "enum": list(VULNERABLE)},
+                           "description": "特殊情况（可多选，可不填）：elderly 60岁以上；disabled 有残疾；"
+                                          "minor 未满18岁（同时提醒人社部门）"},
             "hometown": {"type": ["string", "null"], "maxLength": LIMITS["hometown"]},
             "best_time": {"type": ["string", "null"], "enum": [*BEST_TIMES, None]},
             "id_number": {"type": ["string", "null"], "pattern": "^[0-9]{17}[0-9X]$",

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from wagechannel.intake.models import (AWARDS, BEST_TIMES, EMPLOYER_KINDS, EMPLOYMENT, EVIDENCE,
-                                       TRADES, URGENT, WANTS)
+                                       TRADES, URGENT, VULNERABLE, WANTS)
 from wagechannel.validation import Invalid, clean_text, parse_int, parse_phone, parse_yuan
 
 MOBILE = re.compile(r"^1[3-9][0-9]{9}$")  # ASCII digits only (\d takes any script's digits)
@@ -72,6 +72,9 @@ class LeadInput:
     demanded_on: date | None = None
     award_kind: str | None = None
     award_date: date | None = None
+    # Optional: 60 or older, a disability, under 18 (keys of VULNERABLE); raises the priority
+    # tier, and a minor alerts the HR bureau.
+    vulnerable: tuple[str, ...] = ()
 
 
 def normalise_phone(value: str) -> str:
@@ -255,6 +258,7 @@ def parse_lead(data: Mapping[str, Any], *, today: date) -> LeadInput:
     if "none" in evidence and len(evidence) > 1:
         errors["evidence"] = "选了“都没有”，就不要再选其他证据。"
     urgent = _choices(data, "urgent", URGENT, errors, "请从列表中选择。")
+    vulnerable = _choices(data, "vulnerable", VULNERABLE, errors, "请从列表中选择特殊情况。")
     hometown = _text(data, "hometown", errors)
     best_time = _choice(data, "best_time", BEST_TIMES, errors, "请选择方便接电话的时间。")
     id_number = _id_number(data, errors)
@@ -272,7 +276,7 @@ def parse_lead(data: Mapping[str, Any], *, today: date) -> LeadInput:
                      hometown=hometown, best_time=best_time, id_number=id_number,
                      site_name=site_name, site_address=site_address, employment_status=employment,
                      work_end_precision=precision, demanded_on=demanded_on,
-                     award_kind=award_kind, award_date=award_date)
+                     award_kind=award_kind, award_date=award_date, vulnerable=vulnerable)
 
 
 def _employment(data: Mapping[str, Any], errors: dict[str, str],

@@ -1,0 +1,331 @@
+"""Collective cases (群体性案件): reports about the same boss at the same site join one case;
+staff merge two cases or split a worker out. Each worker stays a claimant with their own lead
+(amount, consent, contact, messages).
+
+Grouping runs inside the report's one transaction (intake.services.store_report through
+routing.open_case), so it is written for the fewest statements:
+
+1. what only the database knows about the report's context — the other cases of the same
+   general contractor and of the same boss within 90 days, counted up to REPEAT_CAP — and, on
+   PostgreSQL when the report can be grouped, a transaction-level advisory lock on the project.
+   Two reports about one boss arriving together would otherwise both find no case and open two;
+   the lock makes the second wait until the first commits, and its next statement (a new
+   snapshot under READ COMMITTED) then finds the first one's case. SQLite serialises writers
+   already (BEGIN IMMEDIATE).
+2. the open case to join and its reports, in one statement (FOR UPDATE on PostgreSQL), found
+   through ix_legal_case_grouping (project_id, employer_key, created_at).
+Then either the new case is inserted, or the joined case updated once (worker count, collective
+level, priority and tier recomputed from all its reports).
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (Boolean, Row, and_, bindparam, exists, false, func, or_, select,
+                        update)
+from sqlalchemy.orm import Session
+
+from wagechannel.accounts.models import User
+from wagechannel.accounts.services import record
+from wagechannel.cases.models import Case, CaseContact, Claimant
+from wagechannel.cases.priority import (OPEN_STATUSES, REPEAT_CAP, CaseContext, CaseSettings,
+                                        case_priority, local_wage, reprioritise, repeat_since)
+from wagechannel.db import utcnow
+from wagechannel.errors import DomainError
+from wagechannel.intake.models import Lead
+from wagechannel.places.models import Project
+from wagechannel.tokens import random_code
+
+# --- who the workers say owes them ------------------------------------------------------------
+
+_BRACKETED = re.compile(r"[(\[【].*?[)\]】]")
+# Words around a boss's name that say what they are, not who: "王老板", "王总", "老王",
+# "示范劳务有限公司" and "示范劳务公司" are each one boss.
+NOISE_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司", "分公司", "公司", "集团", "包工头",
+                  "班组长", "老板", "老总", "工头", "经理", "班组", "班长", "总")
+KEY_LENGTH = 64
+
+
+def phone_digits(phone: str | None) -> str | None:
+    digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", phone or ""))
+    return digits or None
+
+
+def employer_key(name: str | None, phone: str | None = None) -> str | None:
+    """The boss a report names, normalised: full-width to half-width, case folded, notes in
+    brackets, spaces and punctuation dropped, "老板/包工头/公司…" trimmed off the end (and
+    "老" off "老王"). Without a usable name, the boss's phone ("tel:" and its digits)."""
+    if name:
+        text = unicodedata.normalize("NFKC", name).casefold()
+        text = _BRACKETED.sub("", text) or text
+        text = "".join(ch for ch in text if unicodedata.category(ch)[0] in "LN")
+        trimmed = True
+        while trimmed:
+            trimmed = False
+            for suffix in NOISE_SUFFIXES:
+                if text.endswith(suffix) and len(text) > len(suffix):
+                    text, trimmed = text[:-len(suffix)], True
+                    break
+        if len(text) == 2 and text[0] == "老":
+            text = text[1:]
+        if text:
+            return text[:KEY_LENGTH]
+    digits = phone_digits(phone)
+    return f"tel:{digits}"[:KEY_LENGTH] if digits else None
+
+
+def employer_key_of(lead: Any) -> str | None:
+    return employer_key(getattr(lead, "employer_name", None), getattr(lead, "employer_phone", None))
+
+
+def new_case_number(today: date) -> str:
+    # A random number, known before the insert. Never the receipt code: with a phone's last
+    # four digits, that code opens the worker's messages.
+    return f"WC{today.year}-{random_code(8)}"
+
+
+# --- grouping on the report path --------------------------------------------------------------
+
+_case = Case.__table__
+_lead = Lead.__table__
+_project = Project.__table__
+LOCK_CLASS = 0x5743  # "WC": the first key of the advisory lock, the project id the second
+# What a case's priority reads from each of its reports.
+LEAD_PRIORITY_COLUMNS = ("urgent", "evidence", "workers_affected", "amount_owed_fen", "wants",
+                         "employment_status", "work_end", "work_end_precision", "demanded_on",
+                         "award_kind", "award_date", "vulnerable", "phone_hash")
+
+
+def _candidate(case: Any) -> Any:
+    """An open case of the same centre and project, opened within the window, naming the same
+    boss (by normalised name, or by a report with the same boss's phone)."""
+    lead = _lead.alias("grouped_lead")
+    same_phone = exists().where(lead.c.case_id == case.c.id,
+                                func.replace(lead.c.employer_phone, "-", "")
+                                == bindparam("g_phone"))
+    return and_(case.c.project_id == bindparam("g_project"),
+                case.c.legal_aid_org_id == bindparam("g_centre"),
+                case.c.status.in_(OPEN_STATUSES),
+                case.c.created_at >= bindparam("g_cutoff", type_=_case.c.created_at.type),
+                or_(case.c.employer_key == bindparam("g_key"), same_phone))
+
+
+def _context_columns() -> list[Any]:
+    """Other cases of the project's general contractor within 90 days, and of the same boss
+    among them, each counted up to REPEAT_CAP; the case this report joins is not "other"."""
+    other = _case.alias("other_case")
+    site = _project.alias("other_site")
+    contractor = (select(_project.c.contractor_id).where(_project.c.id == bindparam("g_project"))
+                  .scalar_subquery())
+    others = (select(other.c.id).select_from(other.join(site, site.c.id == other.c.project_id))
+              .where(site.c.contractor_id == contractor,
+                     other.c.created_at >= bindparam("g_since", type_=_case.c.created_at.type),
+                     ~func.coalesce(_candidate(other), false(), type_=Boolean)))
+    by_boss = others.where(other.c.employer_key == bindparam("g_key"))
+    return [select(func.count()).select_from(query.limit(REPEAT_CAP).subquery()).scalar_subquery()
+            for query in (others, by_boss)]
+
+
+# Built once: on the report path, building and caching statements costs more than running them.
+_CONTEXT = select(*_context_columns())
+_CONTEXT_LOCKED = select(func.pg_advisory_xact_lock(LOCK_CLASS, bindparam("g_project")),
+                         *_context_columns())
+_found = _case.alias("found_case")
+_FIND = (select(_case.c.id, _case.c.number, _case.c.bureau_org_id, _case.c.employer_key,
+                *(_lead.c[name] for name in LEAD_PRIORITY_COLUMNS))
+         .select_from(_case.join(_lead, _lead.c.case_id == _case.c.id))
+         .where(_case.c.id == select(_found.c.id).where(_candidate(_found))
+                .order_by(_found.c.created_at, _found.c.id).limit(1).scalar_subquery())
+         .order_by(_lead.c.id)
+         .with_for_update(of=_case))
+JOINED_FIELDS = ("priority", "priority_reasons", "limitation_end", "limitation_kind",
+                 "limitation_provisional", "tier", "tier_rank", "worker_count",
+                 "collective_level", "updated_at")
+_UPDATE_JOINED = (update(_case).where(_case.c.id == bindparam("b_id"))
+                  .values({name: bindparam(f"b_{name}") for name in JOINED_FIELDS}))
+
+
+@dataclass
+class Grouping:
+    """Where a new report goes: the open case it joins (if any) and its context."""
+
+    key: str | None
+    context: CaseContext
+    case_id: int | None = None
+    number: str | None = None
+    bureau_org_id: int | None = None
+    leads: list[Row[Any]] = field(default_factory=list)  # the joined case's reports so far
+
+
+def group_report(session: Session, lead: Any, *, project_id: int | None, region_code: str | None,
+                 centre_id: int, today: date, now: datetime,
+                 settings: CaseSettings) -> Grouping:
+    """Find the open case a new report joins, and the context of its priority. Statements: none
+    without a project; one (the context) when the report names no boss; two otherwise."""
+    key = employer_key_of(lead)
+    phone = phone_digits(getattr(lead, "employer_phone", None))
+    context = CaseContext(wage=local_wage(session, project_id, region_code), season=settings.season)
+    if project_id is None:
+        return Grouping(key, context)
+    groupable = key is not None or phone is not None
+    connection = session.connection()
+    params = {"g_project": project_id, "g_centre": centre_id, "g_key": key or "",
+              "g_phone": phone or "", "g_since": repeat_since(today),
+              "g_cutoff": now - timedelta(days=settings.collective_window_days)}
+    locked = groupable and connection.dialect.name == "postgresql"
+    row = connection.execute(_CONTEXT_LOCKED if locked else _CONTEXT, params).one()
+    contractor_cases, boss_cases = int(row[-2]), int(row[-1]) if key else 0
+    context = CaseContext(other_boss_cases=boss_cases, other_contractor_cases=contractor_cases,
+                          wage=context.wage, season=context.season)
+    if not groupable:
+        return Grouping(key, context)
+    rows = list(connection.execute(_FIND, params))
+    if not rows:
+        return Grouping(key, context)
+    first = rows[0]
+    return Grouping(first.employer_key or key, context, first.id, first.number,
+                    first.bureau_org_id, rows)
+
+
+def join_case(session: Session, grouping: Grouping, lead: Any, *, today: date,
+              now: datetime) -> dict[str, Any]:
+    """Count the report into the case it joins: one UPDATE (worker count, collective level,
+    priority and tier from all its reports). Returns the values set."""
+    values = case_priority([*grouping.leads, lead], today, grouping.context)
+    values["updated_at"] = now
+    session.connection().execute(_UPDATE_JOINED, {"b_id": grouping.case_id,
+                                                  **{f"b_{name}": values[name]
+                                                     for name in JOINED_FIELDS}})
+    return values
+
+
+# --- merging and splitting by staff ------------------------------------------------------------
+
+class RegroupError(DomainError):
+    """A merge or split the cases or the user's role do not allow."""
+
+
+def may_regroup(user: User, case: Case) -> bool:
+    """Staff of the case's centre (and administrators) merge and split its cases."""
+    if user.role == "admin":
+        return True
+    return user.role == "legal_aid_staff" and user.organisation_id == case.legal_aid_org_id
+
+
+def normalise_number(raw: Any) -> str:
+    text = unicodedata.normalize("NFKC", raw if isinstance(raw, str) else "")
+    return re.sub(r"\s", "", text).upper()[:32]
+
+
+def case_by_number(session: Session, number: str) -> Case | None:
+    return session.scalar(select(Case).where(Case.number == number)) if number else None
+
+
+def _check_open(case: Case, what: str) -> None:
+    if case.status not in OPEN_STATUSES:
+        raise RegroupError(f"{what} {case.number} 现在是“{case.status_label}”，不能合并或拆分。")
+
+
+def merge_cases(session: Session, target: Case, number: Any, user: User, *, today: date,
+                ip: str | None = None) -> Case:
+    """Merge the case numbered `number` into `target`: its claimants, reports (with their
+    messages and files) and recorded contacts move; it is closed as merged. An audit event on
+    both. Returns the emptied case."""
+    if not may_regroup(user, target):
+        raise RegroupError("您不能合并这个案件。")
+    _check_open(target, "案件")
+    wanted = normalise_number(number)
+    if not wanted:
+        raise RegroupError("请填写要并入本案的案号。", field="number")
+    source = case_by_number(session, wanted)
+    # Another centre's case is "not found": a number must not tell whether it exists elsewhere.
+    if source is None or source.legal_aid_org_id != target.legal_aid_org_id \
+            or not may_regroup(user, source):
+        raise RegroupError(f"本中心没有案号为 {wanted} 的案件。", field="number")
+    if source.id == target.id:
+        raise RegroupError("不能把案件并入它自己，请填写另一个案件的案号。", field="number")
+    _check_open(source, "案件")
+    moved = [claimant.id for claimant in source.claimants]
+    leads = [lead.id for lead in source.leads]
+    for model in (Claimant, Lead, CaseContact):
+        session.execute(update(model).where(model.case_id == source.id)
+                        .values(case_id=target.id))
+    now = utcnow()
+    source.status = "closed"
+    source.closed_at = now
+    source.outcome = "merged"
+    source.outcome_note = f"已并入案件 {target.number}"
+    source.worker_count = 0
+    source.collective_level = None
+    source.updated_at = now
+    for assignment in source.assignments:
+        if assignment.ended_at is None:
+            assignment.ended_at = now
+    target.employer_key = target.employer_key or source.employer_key
+    target.updated_at = now
+    session.expire(source, ["claimants", "leads"])
+    session.expire(target, ["claimants", "leads"])
+    reprioritise(session, target, today)
+    record(session, "case_merge", actor=user, object_type="case", object_id=target.id, ip=ip,
+           merged_from=source.number, merged_from_id=source.id, claimants=moved, leads=leads)
+    record(session, "case_merge", actor=user, object_type="case", object_id=source.id, ip=ip,
+           merged_into=target.number, merged_into_id=target.id, claimants=moved, leads=leads)
+    session.flush()
+    return source
+
+
+# A split-out worker's case starts where the decision about them stood; a lawyer is assigned
+# to the new case afresh.
+SPLIT_STATUS = {"pending": "pending", "accepted": "accepted", "decided": "decided",
+                "assigned": "decided", "in_progress": "decided"}
+COPIED_ON_SPLIT = ("application_date", "accepted_at", "materials_requested",
+                   "materials_requested_at", "materials_received_at", "decided_at",
+                   "hardship_basis", "hardship_proof", "aid_before_review")
+
+
+def split_claimant(session: Session, case: Case, claimant_id: int, user: User, *, today: date,
+                   ip: str | None = None) -> Case:
+    """Move one claimant out into a new case of the same centre, with their own report (amount,
+    consent, contact, messages and files) and the contacts recorded about it. The new case
+    names no boss for grouping: later reports keep joining the case the worker left."""
+    if not may_regroup(user, case):
+        raise RegroupError("您不能拆分这个案件。")
+    _check_open(case, "案件")
+    claimant = next((c for c in case.claimants if c.id == claimant_id), None)
+    if claimant is None:
+        raise RegroupError("这个案件没有这名当事人。", field="claimant")
+    if len(case.claimants) < 2:
+        raise RegroupError("案件只有这一名当事人，不需要拆分。", field="claimant")
+    now = utcnow()
+    lead = claimant.lead
+    new = Case(number=new_case_number(today), legal_aid_org_id=case.legal_aid_org_id,
+               bureau_org_id=case.bureau_org_id, project_id=case.project_id,
+               region_code=case.region_code, status=SPLIT_STATUS[case.status],
+               routed_above=case.routed_above, employer_key=None,
+               created_at=lead.created_at if lead is not None else case.created_at,
+               updated_at=now, **{name: getattr(case, name) for name in COPIED_ON_SPLIT})
+    session.add(new)
+    session.flush()
+    claimant.case_id = new.id
+    if lead is not None:
+        lead.case_id = new.id
+        session.execute(update(CaseContact).where(CaseContact.case_id == case.id,
+                                                  CaseContact.lead_id == lead.id)
+                        .values(case_id=new.id))
+    case.updated_at = now
+    session.flush()
+    session.expire(case, ["claimants", "leads"])
+    session.expire(new, ["claimants", "leads"])
+    reprioritise(session, case, today)
+    reprioritise(session, new, today)
+    detail = {"claimant": claimant.id, "lead": lead.id if lead is not None else None}
+    record(session, "case_split", actor=user, object_type="case", object_id=case.id, ip=ip,
+           split_into=new.number, split_into_id=new.id, **detail)
+    record(session, "case_split", actor=user, object_type="case", object_id=new.id, ip=ip,
+           split_from=case.number, split_from_id=case.id, **detail)
+    session.flush()
+    return new
