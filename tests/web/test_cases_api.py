@@ -503,3 +503,19 @@ def test_a_referral_needs_the_workers_consent(api, db, world, new_case) -> None:
     assert missing.status_code == 422 and "同意" in missing.get_json()["errors"]["consent_note"]
     wrong = api("staff").act(case.id, "refer_to_bureau", consent_note=["是"])
     assert wrong.status_code == 422 and "consent_note" in wrong.get_json()["errors"]
+
+
+def test_a_hometown_centre_reads_a_shared_case_masked_and_cannot_act(api, db, world, new_case) -> None:  # type: ignore[no-untyped-def]
+    from wagechannel.cases.cooperation import share_case
+    case = drive(db, world, new_case(name="张三丰", phone="13912345678"), "accepted")
+    hometown = api("other_staff")
+    assert hometown.get(f"/api/v1/cases/{case.id}").status_code == 404
+    share_case(db, case, world.users["legal_aid_staff"], organisation_id=world.other_centre.id)
+    db.commit()
+    body = hometown.get(f"/api/v1/cases/{case.id}").get_json()
+    assert body["id"] == case.id and body["allowed_actions"] == []
+    assert "张三丰" not in str(body) and "13912345678" not in str(body)
+    assert db.scalar(select(AuditEvent).where(AuditEvent.action == "view_shared_case",
+                                              AuditEvent.object_id == str(case.id))) is not None
+    assert hometown.act(case.id, "grant", basis="commitment_41").status_code == 404
+    assert case.id not in [i["id"] for i in hometown.get("/api/v1/cases").get_json()["items"]]

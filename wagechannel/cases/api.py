@@ -29,7 +29,8 @@ from wagechannel.accounts.services import record
 from wagechannel.accounts.tokens import user_for_bearer
 from wagechannel.cases import workflow
 from wagechannel.cases.blueprint import CASE_ROLES
-from wagechannel.cases.cooperation import case_cooperation, may_refer, refer_to_bureau
+from wagechannel.cases.cooperation import (case_access, case_cooperation, may_refer,
+                                           refer_to_bureau)
 from wagechannel.cases.models import (CASE_STATUSES, COLLECTIVE_LEVELS, HARDSHIP_BASES, OUTCOMES,
                                       PAYERS, ROUTE_DATES, ROUTES, TIERS, Assignment, Case,
                                       CaseRoute, Claimant)
@@ -173,18 +174,18 @@ def _load(case_id: int, *, fresh: bool = False) -> Case | None:
             selectinload(Case.assignments).joinedload(Assignment.lawyer)))
 
 
-def _visible(case_id: int) -> Case | None:
-    """The case if this user may open it; only then are its workers' phones read."""
+def _workable(case_id: int) -> Case | None:
+    """The case if this user works on it (as every POST on the case page asks); only then are
+    its workers' phones read."""
     case = db.session.get(Case, case_id)
     if case is None or not can_view_case(_user(), case):
         return None
     return _load(case_id)
 
 
-def _answer(case: Case) -> ResponseReturnValue:
+def _answer(case: Case, *, full: bool) -> ResponseReturnValue:
     """The case as this user sees it; a view of personal data is logged, as on the web."""
     user = _user()
-    full = sees_personal_data(user)
     body = detail(case, user, full=full)
     if full:
         record(db.session, "view_personal_data", actor=user, object_type="case",
@@ -196,10 +197,14 @@ def _answer(case: Case) -> ResponseReturnValue:
 
 @bp.get("/<int:case_id>")
 def show(case_id: int) -> ResponseReturnValue:
-    case = _visible(case_id)
-    if case is None:
+    """As the case page: for those who work on it, and read-only and masked for a hometown
+    centre it is shared with (异地协作; case_access logs that view)."""
+    case = db.session.get(Case, case_id)
+    access = case_access(db.session, _user(), case, ip=request.remote_addr) \
+        if case is not None else None
+    if case is None or access is None:
         return _error(404, "找不到这个案件。")
-    return _answer(case)
+    return _answer(_load(case_id) or case, full=access.full)
 
 
 # --- actions -------------------------------------------------------------------------------
@@ -350,7 +355,7 @@ def _context(action: str, case: Case) -> dict[str, Any]:
 def act(case_id: int) -> ResponseReturnValue:
     request.max_content_length = MAX_ACTION_BYTES
     user = _user()
-    case = _visible(case_id)
+    case = _workable(case_id)  # a hometown centre only reads: 404 here, as on the page
     if case is None:
         return _error(404, "找不到这个案件。")
     action, arguments, errors = parse_action(request.get_json(silent=True))
@@ -369,7 +374,7 @@ def act(case_id: int) -> ResponseReturnValue:
             return _error(422, refused.message, errors={refused.field: refused.message})
         return _error(409, refused.message, field=None)
     db.session.commit()
-    return _answer(_load(case.id, fresh=True) or case)
+    return _answer(_load(case.id, fresh=True) or case, full=sees_personal_data(user))
 
 
 # --- what the answers say ------------------------------------------------------------------
