@@ -92,6 +92,15 @@ def erase_expired_personal_data(app: Flask) -> int:
     return erased
 
 
+def purge_scan_visitors(app: Flask) -> int:
+    """Which addresses scanned a board is kept two days, only to count each once a day."""
+    from wagechannel.boards.services import purge_scan_visitors as purge
+
+    with app.app_context():
+        with db.unit_of_work() as session:
+            return purge(session, today=local_today())
+
+
 def build_scheduler(app: Flask) -> BlockingScheduler:
     scheduler = BlockingScheduler(timezone=CHINA)
     scheduler.add_job(route_pending, "interval", seconds=ROUTE_INTERVAL_SECONDS, args=[app],
@@ -105,4 +114,6 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
                       misfire_grace_time=6 * 3600)
     scheduler.add_job(erase_expired_personal_data, "cron", hour=3, minute=30, args=[app],
                       id="erase_expired_personal_data", coalesce=True, max_instances=1)
+    scheduler.add_job(purge_scan_visitors, "cron", hour=1, minute=15, args=[app],
+                      id="purge_scan_visitors", coalesce=True, max_instances=1)
     return scheduler

@@ -17,7 +17,8 @@ class Board(Base):
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
     token: Mapped[str] = mapped_column(String(10), unique=True)
     layout: Mapped[str] = mapped_column(String(16), default="A2")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # new boards nobody has scanned yet are found by age (boards.services.new_unscanned_boards)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_reason: Mapped[str | None] = mapped_column(String(16))
     replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("board.id"))
@@ -39,7 +40,8 @@ REVOKE_REASONS = {"stolen": "被偷或丢失", "defaced": "污损看不清", "mi
 
 
 class BoardScan(Base):
-    """Scans of one board on one local day: a count, nothing about who scanned."""
+    """Scans of one board on one local day: how many different addresses opened it, nothing
+    about who (boards.services.record_scan)."""
 
     __tablename__ = "board_scan"
 
@@ -47,3 +49,18 @@ class BoardScan(Base):
                                           primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class BoardScanVisitor(Base):
+    """An address already counted for a board on a local day, as a keyed hash of the address,
+    the board and the day (unlinkable across boards and days, unreadable without the hash key).
+    Kept two days, then purged (scheduler.purge_scan_visitors); the count stays in BoardScan.
+
+    The day leads the key so the purge reads a range of it."""
+
+    __tablename__ = "board_scan_visitor"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    board_id: Mapped[int] = mapped_column(ForeignKey("board.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    visitor: Mapped[str] = mapped_column(String(32), primary_key=True)

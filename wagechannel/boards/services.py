@@ -2,24 +2,28 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any, cast
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import CursorResult, Select, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, contains_eager, joinedload
+from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from wagechannel.boards.content import (ARREARS_PLATFORM_NOTE, FOOTER, TIME_LIMIT_NOTE, TITLE,
                                         BoardContent, Item)
-from wagechannel.boards.models import REVOKE_REASONS, Board, BoardScan
+from wagechannel.boards.models import REVOKE_REASONS, Board, BoardScan, BoardScanVisitor
+from wagechannel.cache import ProcessCache
+from wagechannel.crypto import keyring
 from wagechannel.db import utcnow
 from wagechannel.errors import DomainError
 from wagechannel.money import yuan_text
 from wagechannel.clock import CHINA
 from wagechannel.places.models import BUREAU, LEGAL_AID, Organisation, Project
-from wagechannel.places.services import (WageStandard, in_regions, minimum_wage,
-                                         region_minimum_wage, serving_organisations,
+from wagechannel.places.services import (WageStandard, in_regions, project_wage,
+                                         region_minimum_wages, serving_organisations_of,
                                          wage_confirmation_current)
 from wagechannel.tokens import is_code, normalise, random_code
 
@@ -54,7 +58,9 @@ def find_board(session: Session, token: str) -> Board | None:
 
 
 def all_boards(session: Session) -> list[Board]:
-    return list(session.scalars(select(Board).join(Board.project).order_by(Board.id)))
+    """Every board with its project (the command line prints both), in one statement."""
+    return list(session.scalars(select(Board).join(Board.project)
+                                .options(contains_eager(Board.project)).order_by(Board.id)))
 
 
 # --- Content and completeness (Art. 34 of the wage-payment regulation) ---------------------
@@ -71,18 +77,33 @@ def _join(*parts: str | None) -> str:
 class ProjectChannels:
     centre: Organisation | None
     bureau: Organisation | None
-    wage: WageStandard
+    wage: WageStandard  # what the board prints: the project's own figures or its region's
     wage_confirmed: bool  # a borrowed city or province figure, confirmed by a person as is
+    region_wage: WageStandard  # the region's own (a project's figure may not be below it)
+
+
+def _channels(project: Project, offices: dict[str, Organisation],
+              region_wage: WageStandard) -> ProjectChannels:
+    wage = project_wage(project, region_wage)
+    return ProjectChannels(centre=offices.get(LEGAL_AID), bureau=offices.get(BUREAU), wage=wage,
+                           wage_confirmed=wage_confirmation_current(project, wage),
+                           region_wage=region_wage)
 
 
 def project_channels(session: Session, project: Project) -> ProjectChannels:
-    wage = minimum_wage(session, project)
-    offices = serving_organisations(session, project.region_code)
-    return ProjectChannels(centre=offices.get(LEGAL_AID), bureau=offices.get(BUREAU), wage=wage,
-                           wage_confirmed=wage_confirmation_current(project, wage))
+    return channels_of(session, [project])[project.id]
 
 
-def wage_problems(session: Session, project: Project, channels: ProjectChannels) -> list[str]:
+def channels_of(session: Session, projects: list[Project]) -> dict[int, ProjectChannels]:
+    """project_channels for many projects in two queries (regions, offices), whatever their number."""
+    codes = {project.region_code for project in projects}
+    wages = region_minimum_wages(session, codes)
+    offices = serving_organisations_of(session, codes)
+    return {project.id: _channels(project, offices[project.region_code],
+                                  wages[project.region_code]) for project in projects}
+
+
+def wage_problems(project: Project, channels: ProjectChannels) -> list[str]:
     """What stops the minimum wage from being printed as the local standard (Art. 34(2))."""
     wage = channels.wage
     problems = []
@@ -94,7 +115,7 @@ def wage_problems(session: Session, project: Project, channels: ProjectChannels)
         problems.append(f"本区县的最低工资标准：现在借用的是{wage.region.name}的标准，"
                         "请管理员登记本区县的标准，或由施工单位核实后在项目页面确认")
     if wage.level == "project":
-        county = region_minimum_wage(session, project.region_code)
+        county = channels.region_wage
         if county.level == "county" and any(
                 own is not None and local is not None and own < local
                 for own, local in ((wage.monthly_fen, county.monthly_fen),
@@ -129,7 +150,7 @@ def missing_items(session: Session, project: Project,
         ("劳资专管员电话", project.labour_manager_phone),
     ]
     missing = [label for label, value in required if value in (None, "", [])]
-    missing += wage_problems(session, project, channels)
+    missing += wage_problems(project, channels)
     later = [
         ("工资支付日期", project.pay_day),
         ("本地劳动保障监察投诉电话", project.labour_inspection_phone),
@@ -145,10 +166,11 @@ def missing_items(session: Session, project: Project,
     return missing
 
 
-def board_content(session: Session, board: Board, *, base_url: str) -> BoardContent:
+def board_content(session: Session, board: Board, *, base_url: str,
+                  channels: ProjectChannels | None = None) -> BoardContent:
     """What the board prints. Call missing_items first: this assumes a complete project."""
     project = board.project
-    channels = project_channels(session, project)
+    channels = channels or project_channels(session, project)
     centre = channels.centre
     parties = [
         Item("建设单位", _join(project.construction_unit_name,
@@ -235,15 +257,53 @@ def revoke_board(session: Session, board: Board, reason: str) -> Board:
     return replacement
 
 
-def record_scan(session: Session, board: Board, day: date) -> None:
-    """Count one scan of a board today (an upsert, so concurrent scans do not collide)."""
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+SCAN_VISITORS_KEPT_DAYS = 2  # today's and yesterday's: enough to tell a repeat on the day
+# Addresses this process has already counted today: a repeat scan sends no statement at all.
+_counted = ProcessCache[bool]("board_scan_visitors", ttl=3600.0, max_entries=20_000)
+
+
+def _insert(session: Session) -> Any:
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def scan_visitor(board_id: int, day: date, address: str | None) -> str:
+    """Who scanned, as BoardScanVisitor keeps it: a keyed hash (HMAC with the hash key) of the
+    board, the day and the address, so rows cannot be linked across boards or days."""
+    return keyring().digest(f"board-scan|{board_id}|{day.isoformat()}|{address or ''}")[:32]
+
+
+def record_scan(session: Session, board: Board, day: date, address: str | None = None) -> bool:
+    """Count a scan of a board: once per address per local day, so reloading the page (or a
+    script) cannot make a board that was torn down look scanned many times. Returns whether
+    it counted.
+
+    Insert-first: the address's row for the day goes in with ON CONFLICT DO NOTHING and the
+    day's count rises only when that row is new; a repeat seen by this process sends nothing.
+    Without an address every scan of the day shares one, so the day counts once."""
+    visitor = scan_visitor(board.id, day, address)
+    first: list[bool] = []
+    _counted.get((board.id, day, visitor), lambda: first.append(True) or True)
+    if not first:
+        return False
+    insert = _insert(session)
+    added = session.execute(insert(BoardScanVisitor)
+                            .values(day=day, board_id=board.id, visitor=visitor)
+                            .on_conflict_do_nothing()
+                            .returning(BoardScanVisitor.board_id)).first()
+    if added is None:
+        return False
     statement = insert(BoardScan).values(board_id=board.id, day=day, count=1)
-    statement = statement.on_conflict_do_update(
+    session.execute(statement.on_conflict_do_update(
         index_elements=[BoardScan.board_id, BoardScan.day],
-        set_={"count": BoardScan.count + 1})
-    session.execute(statement)
+        set_={"count": BoardScan.count + 1}))
+    return True
+
+
+def purge_scan_visitors(session: Session, today: date) -> int:
+    """Forget which addresses scanned before yesterday (the counts stay); returns rows deleted."""
+    cutoff = today - timedelta(days=SCAN_VISITORS_KEPT_DAYS - 1)
+    result = session.execute(delete(BoardScanVisitor).where(BoardScanVisitor.day < cutoff))
+    return int(cast(CursorResult[Any], result).rowcount or 0)
 
 
 def scans_since(session: Session, board_ids: list[int], since: date) -> dict[int, int]:
@@ -266,8 +326,11 @@ def _issued_before(today: date) -> datetime:
 
 
 def _active_boards(region_codes: list[str] | None) -> Select[tuple[Board]]:
+    """Active boards of live projects with the project, its contractor and region loaded in the
+    same statement, county by county (the index on project (region_code, id))."""
+    project = contains_eager(Board.project)
     query = (select(Board).join(Board.project)
-             .options(contains_eager(Board.project).joinedload(Project.contractor))
+             .options(project.joinedload(Project.contractor), project.joinedload(Project.region))
              .where(Board.revoked_at.is_(None), Project.deleted_at.is_(None))
              .order_by(Project.region_code, Project.id, Board.id))
     if region_codes is not None:
@@ -275,22 +338,28 @@ def _active_boards(region_codes: list[str] | None) -> Select[tuple[Board]]:
     return query
 
 
+def _scanned(since: date | None = None) -> Any:
+    """Whether the board has a scan (after `since`): probes board_scan's key per board."""
+    query = select(BoardScan.board_id).where(BoardScan.board_id == Board.id)
+    if since is not None:
+        query = query.where(BoardScan.day > since)
+    return query.exists()
+
+
 def stale_boards(region_codes: list[str] | None, today: date) -> Select[tuple[Board]]:
     """Active boards issued at least 30 days ago with no scan in the last 30 days, never
     scanned ones included: perhaps removed or covered up. Limited to the given regions
     (None: everywhere)."""
     since = today - timedelta(days=STALE_DAYS)
-    recent = select(BoardScan.board_id).where(BoardScan.day > since)
     return _active_boards(region_codes).where(Board.created_at < _issued_before(today),
-                                              Board.id.not_in(recent))
+                                              ~_scanned(since))
 
 
 def new_unscanned_boards(region_codes: list[str] | None, today: date) -> Select[tuple[Board]]:
     """Active boards issued in the last 30 days that nobody has scanned yet: too new to call
     silent, shown apart (at most NEW_BOARDS_SHOWN)."""
-    scanned = select(BoardScan.board_id)
     return (_active_boards(region_codes)
-            .where(Board.created_at >= _issued_before(today), Board.id.not_in(scanned))
+            .where(Board.created_at >= _issued_before(today), ~_scanned())
             .limit(NEW_BOARDS_SHOWN))
 
 
@@ -324,14 +393,21 @@ class BatchScope:
 class BatchSelection:
     ready: list[Board]  # active boards of complete projects, in print order
     incomplete: list[tuple[Project, list[str]]]  # projects left out, with what they lack
+    channels: dict[int, ProjectChannels] = field(default_factory=dict)  # by project id
 
     def contents(self, session: Session, base_url: str) -> Iterator[BoardContent]:
         for board in self.ready:
-            yield board_content(session, board, base_url=base_url)
+            yield board_content(session, board, base_url=base_url,
+                                channels=self.channels.get(board.project_id))
 
 
 def batch_selection(session: Session, scope: BatchScope) -> BatchSelection:
+    """The boards a batch prints and the projects it leaves out. A constant number of
+    statements however many projects: the projects with their contractors, subcontractors
+    and boards, then the regions and the offices for all of them at once."""
     query = (select(Project).where(Project.deleted_at.is_(None))
+             .options(joinedload(Project.contractor), selectinload(Project.subcontractors),
+                      selectinload(Project.boards))
              .order_by(Project.region_code, Project.id))
     if scope.project_id is not None:
         query = query.where(Project.id == scope.project_id)
@@ -341,12 +417,18 @@ def batch_selection(session: Session, scope: BatchScope) -> BatchSelection:
         query = query.where(in_regions(Project.region_code, [scope.region_code]))
     else:
         raise DomainError("请选择项目、施工总承包单位或地区。")
+    projects = list(session.scalars(query).unique())
+    channels = channels_of(session, projects)
     ready: list[Board] = []
     incomplete: list[tuple[Project, list[str]]] = []
-    for project in session.scalars(query):
-        missing = missing_items(session, project)
+    for project in projects:
+        missing = missing_items(session, project, channels[project.id])
         if missing:
             incomplete.append((project, missing))
         else:
-            ready.extend(board for board in project.boards if board.active)
-    return BatchSelection(ready=ready, incomplete=incomplete)
+            for board in project.boards:
+                if board.active:
+                    # the selectin load does not fill the board's side; drawing reads it
+                    set_committed_value(board, "project", project)
+                    ready.append(board)
+    return BatchSelection(ready=ready, incomplete=incomplete, channels=channels)

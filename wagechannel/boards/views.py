@@ -23,16 +23,17 @@ from wagechannel.boards.htmlpage import SHRINK_SCRIPT_HASH, render_html
 from wagechannel.boards.pdf import render_pdf
 from wagechannel.boards.plan import BoardDoesNotFit
 from wagechannel.boards.png import render_png
-from wagechannel.boards.services import (STALE_DAYS, BatchScope, BoardIncomplete,
-                                         batch_selection, board_url, issue_board, last_scans,
-                                         missing_items, new_unscanned_boards, printable_content,
-                                         revoke_board, scans_since, stale_boards)
+from wagechannel.boards.services import (NEW_BOARDS_SHOWN, STALE_DAYS, BatchScope,
+                                         BoardIncomplete, batch_selection, board_url,
+                                         issue_board, last_scans, missing_items,
+                                         new_unscanned_boards, printable_content, revoke_board,
+                                         scans_since, stale_boards)
 from wagechannel.clock import local_today
 from wagechannel.errors import DomainError
 from wagechannel.extensions import db
+from wagechannel.paging import page_number, paginate
 from wagechannel.security import content_security_policy
 from wagechannel.places.models import Contractor, Project, Region
-from wagechannel.places.paging import page_number, paginate
 from wagechannel.places.services import can_view_project
 
 bp = Blueprint("boards", __name__)
@@ -254,5 +255,6 @@ def stale() -> ResponseReturnValue:
     page = paginate(db.session, stale_boards(regions, today), page_number(request.args.get("page")))
     new = list(db.session.scalars(new_unscanned_boards(regions, today)))
     return render_template("boards/stale.html", page=page, new_boards=new, days=STALE_DAYS,
+                           new_limit=NEW_BOARDS_SHOWN,
                            last_scans=last_scans(db.session, [b.id for b in page.items]),
                            since=today - timedelta(days=STALE_DAYS), today=today)

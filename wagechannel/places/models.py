@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wagechannel.db import Base, UTCDateTime, utcnow
@@ -98,10 +98,16 @@ class Project(Base):
     """One construction site (项目 / 工地)."""
 
     __tablename__ = "project"
+    __table_args__ = (
+        # The orders of the project lists (places.services.visible_projects) and of the
+        # silent-boards list: a contractor's by id, an office's county by county.
+        Index("ix_project_contractor_id_id", "contractor_id", "id"),
+        Index("ix_project_region_code_id", "region_code", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    contractor_id: Mapped[int] = mapped_column(ForeignKey("contractor.id"), index=True)
-    region_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
+    contractor_id: Mapped[int] = mapped_column(ForeignKey("contractor.id"))
+    region_code: Mapped[str] = mapped_column(ForeignKey("region.code"))
     name: Mapped[str] = mapped_column(String(200))
     address: Mapped[str] = mapped_column(String(256))
     # Art. 34(1) of the wage-payment regulation: the parties a board names.

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,19 +49,32 @@ def create_organisation(session: Session, *, kind: str, name: str, region_codes:
 def serving_organisations(session: Session, region_code: str) -> dict[str, Organisation]:
     """For each kind of office, the one serving a region: the most specific (county, then city,
     then province); one query for all kinds."""
-    ancestry = region_ancestry(region_code)
+    return serving_organisations_of(session, [region_code])[region_code]
+
+
+def serving_organisations_of(session: Session,
+                             region_codes: Iterable[str]) -> dict[str, dict[str, Organisation]]:
+    """serving_organisations for many regions at once, in one query."""
+    codes = set(region_codes)
+    wanted = {code for region_code in codes for code in region_ancestry(region_code)}
     rows = session.execute(
         select(Organisation, organisation_region.c.region_code)
         .join(organisation_region, organisation_region.c.organisation_id == Organisation.id)
-        .where(organisation_region.c.region_code.in_(ancestry))
+        .where(organisation_region.c.region_code.in_(sorted(wanted)))
         .order_by(Organisation.id)
-    ).all()
-    best: dict[str, tuple[int, Organisation]] = {}
+    ).all() if wanted else []
+    serving: dict[str, list[Organisation]] = {}
     for organisation, code in rows:
-        rank = ancestry.index(code)
-        if organisation.kind not in best or rank < best[organisation.kind][0]:
-            best[organisation.kind] = (rank, organisation)
-    return {kind: organisation for kind, (_rank, organisation) in best.items()}
+        serving.setdefault(code, []).append(organisation)
+    result: dict[str, dict[str, Organisation]] = {}
+    for region_code in codes:
+        best: dict[str, Organisation] = {}
+        # most specific first: a county's own office wins over its city's and province's
+        for code in region_ancestry(region_code):
+            for organisation in serving.get(code, []):
+                best.setdefault(organisation.kind, organisation)
+        result[region_code] = best
+    return result
 
 
 def serving_organisation(session: Session, region_code: str, kind: str) -> Organisation | None:
@@ -70,21 +83,32 @@ def serving_organisation(session: Session, region_code: str, kind: str) -> Organ
 
 
 def in_regions(column: Any, region_codes: list[str]) -> ColumnElement[bool]:
-    """A filter on a region-code column: inside any of the regions (a city covers its counties)."""
-    prefixes = [region_prefix(code) for code in region_codes]
-    return or_(*[column.startswith(prefix) for prefix in prefixes]) if prefixes else false()
+    """A filter on a region-code column: inside any of the regions (a city covers its counties).
+
+    A range of six-digit codes rather than LIKE 'prefix%', so that an index on the column
+    serves it on PostgreSQL whatever the database's collation."""
+    ranges = []
+    for code in region_codes:
+        prefix = region_prefix(code)
+        rest = 6 - len(prefix)
+        ranges.append(column == code if not rest else
+                      column.between(prefix + "0" * rest, prefix + "9" * rest))
+    return or_(*ranges) if ranges else false()
 
 
 def visible_projects(user: User) -> Select[tuple[Project]]:
-    """Projects a user may open: a contractor its own, an office those in its regions, admin all."""
-    query = select(Project).where(Project.deleted_at.is_(None)).order_by(Project.id)
+    """Projects a user may open: a contractor its own, an office those in its regions (county
+    by county), admin all. Each order has its index: the primary key, (contractor_id, id),
+    (region_code, id)."""
+    query = select(Project).where(Project.deleted_at.is_(None))
     if user.role == "admin":
-        return query
+        return query.order_by(Project.id)
     if user.role == "contractor":
-        return query.where(Project.contractor_id == user.contractor_id)
+        return query.where(Project.contractor_id == user.contractor_id).order_by(Project.id)
     if user.organisation is not None:
         return query.where(in_regions(Project.region_code,
-                                      [region.code for region in user.organisation.regions]))
+                                      [region.code for region in user.organisation.regions])
+                           ).order_by(Project.region_code, Project.id)
     return query.where(false())
 
 
@@ -341,10 +365,9 @@ class WageStandard:
         return self.level in ("city", "province")
 
 
-def region_minimum_wage(session: Session, region_code: str) -> WageStandard:
-    """The minimum wage of a region: its own, else its city's or province's, saying which."""
+def _wage_of(region_code: str, regions: Mapping[str, Region]) -> WageStandard:
     for code in region_ancestry(region_code):
-        region = session.get(Region, code)
+        region = regions.get(code)
         if region is not None and (region.minimum_wage_monthly_fen is not None
                                    or region.minimum_wage_hourly_fen is not None):
             return WageStandard(region.minimum_wage_monthly_fen, region.minimum_wage_hourly_fen,
@@ -352,11 +375,36 @@ def region_minimum_wage(session: Session, region_code: str) -> WageStandard:
     return WageStandard(None, None, None)
 
 
-def minimum_wage(session: Session, project: Project) -> WageStandard:
-    """The project's own minimum wage where it has one, else its region's (see WageStandard)."""
-    if project.minimum_wage_monthly_fen is not None or project.minimum_wage_hourly_fen is not None:
+def region_minimum_wage(session: Session, region_code: str) -> WageStandard:
+    """The minimum wage of a region: its own, else its city's or province's, saying which."""
+    return region_minimum_wages(session, [region_code])[region_code]
+
+
+def region_minimum_wages(session: Session, region_codes: Iterable[str]) -> dict[str, WageStandard]:
+    """region_minimum_wage for many regions at once: their regions and those above in one query."""
+    codes = set(region_codes)
+    wanted = {code for region_code in codes for code in region_ancestry(region_code)}
+    regions = {region.code: region for region in session.scalars(
+        select(Region).where(Region.code.in_(sorted(wanted))))} if wanted else {}
+    return {code: _wage_of(code, regions) for code in codes}
+
+
+def has_own_wage(project: Project) -> bool:
+    return project.minimum_wage_monthly_fen is not None or project.minimum_wage_hourly_fen is not None
+
+
+def project_wage(project: Project, region_wage: WageStandard) -> WageStandard:
+    """The project's own minimum wage where it has one, else `region_wage`, its region's."""
+    if has_own_wage(project):
         return WageStandard(project.minimum_wage_monthly_fen, project.minimum_wage_hourly_fen,
                             "project")
+    return region_wage
+
+
+def minimum_wage(session: Session, project: Project) -> WageStandard:
+    """The project's own minimum wage where it has one, else its region's (see WageStandard)."""
+    if has_own_wage(project):
+        return project_wage(project, WageStandard(None, None, None))
     return region_minimum_wage(session, project.region_code)
 
 
@@ -401,6 +449,11 @@ def set_region_wage(session: Session, region: Region, *, monthly: Any, hourly: A
     region.minimum_wage_monthly_fen = values["minimum_wage_monthly"]
     region.minimum_wage_hourly_fen = values["minimum_wage_hourly"]
     session.flush()
+
+
+def region_list() -> Select[tuple[Region]]:
+    """Every region in code order (its primary key), for a paged list."""
+    return select(Region).order_by(Region.code)
 
 
 def regions_for_choice(session: Session) -> list[Region]:

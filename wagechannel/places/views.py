@@ -19,14 +19,14 @@ from wagechannel.errors import DomainError
 from wagechannel.extensions import db
 from wagechannel.intake.services import lead_count
 from wagechannel.money import yuan_text
+from wagechannel.paging import page_number, paginate
 from wagechannel.places.models import LEGAL_AID, Contractor, Project, Region
-from wagechannel.places.paging import page_number, paginate
 from wagechannel.places.services import (ProjectInvalid, WageStandard, can_view_project,
                                          confirm_wage_fallback, delete_project, minimum_wage,
-                                         parse_project, project_form_values, region_minimum_wage,
-                                         regions_for_choice, save_project, serving_organisation,
-                                         set_region_wage, visible_projects,
-                                         wage_confirmation_current)
+                                         parse_project, project_form_values, region_list,
+                                         region_minimum_wage, regions_for_choice, save_project,
+                                         serving_organisation, set_region_wage,
+                                         visible_projects, wage_confirmation_current)
 
 bp = Blueprint("places", __name__)
 PROJECT_ROLES = ("contractor", "legal_aid_staff", "bureau_liaison")
@@ -184,6 +184,7 @@ def remove_project(project_id: int) -> ResponseReturnValue:
 def regions() -> ResponseReturnValue:
     errors: dict[str, dict[str, str]] = {}
     values: dict[str, dict[str, str]] = {}
+    number = page_number(request.values.get("page"))
     if request.method == "POST":
         region = db.session.get(Region, request.form.get("code", ""))
         if region is None:
@@ -200,7 +201,7 @@ def regions() -> ResponseReturnValue:
                    object_id=region.code, ip=request.remote_addr, monthly=monthly, hourly=hourly)
             db.session.commit()
             flash(f"{region.name} 的最低工资标准已保存。", "info")
-            return redirect(url_for("places.regions"), code=303)
-    items = regions_for_choice(db.session)
-    return render_template("places/regions.html", regions=items, errors=errors, values=values), \
+            return redirect(url_for("places.regions", page=number), code=303)
+    page = paginate(db.session, region_list(), number)
+    return render_template("places/regions.html", page=page, errors=errors, values=values), \
         (422 if errors else 200)
