@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wagechannel.db import Base, UTCDateTime, utcnow
@@ -56,6 +56,9 @@ class AuditEvent(Base):
     """Who did or saw what, when: every view or export of personal data lands here."""
 
     __tablename__ = "audit_event"
+    # A case's timeline (its events in time order) and the audit search by user.
+    __table_args__ = (Index("ix_audit_event_object", "object_type", "object_id", "at"),
+                      Index("ix_audit_event_actor_at", "actor_id", "at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
