@@ -29,6 +29,7 @@ from wagechannel.errors import DomainError
 from wagechannel.places.models import Contractor, Project, Region
 from wagechannel.places.services import (PROJECT_PHONE_FIELDS, PROJECT_TEXT_FIELDS, ProjectInput,
                                          ProjectInvalid, parse_project, save_project)
+from wagechannel.reports.workbook import workbook_bytes
 from wagechannel.validation import clean_text
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -597,9 +598,7 @@ def template_workbook(session: Session, *, for_admin: bool) -> bytes:
                              f"'{HELP_SHEET}'!$A${first_contractor}:$A${row - 1}",
                              "请填“说明”表里列出的施工总承包单位名称。")
 
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)  # names and addresses typed by users: never formulas
 
 
 def _list_validation(sheet: Worksheet, letter: str, source: str, message: str) -> None:

@@ -5,6 +5,7 @@ import io
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from wagechannel.accounts.permissions import roles_required
@@ -39,7 +40,7 @@ def _page(contractor: Contractor | None, status: int = 200, **context: Any) -> t
 
 @bp.route("/projects/import/template.xlsx")
 @roles_required("contractor")
-def project_import_template():  # type: ignore[no-untyped-def]
+def project_import_template() -> ResponseReturnValue:
     content = template_workbook(db.session, for_admin=_own_contractor() is None)
     return send_file(io.BytesIO(content), mimetype=XLSX_MIMETYPE, as_attachment=True,
                      download_name="项目导入模板.xlsx", max_age=0)
@@ -47,7 +48,7 @@ def project_import_template():  # type: ignore[no-untyped-def]
 
 @bp.route("/projects/import", methods=["GET", "POST"])
 @roles_required("contractor")
-def project_import():  # type: ignore[no-untyped-def]
+def project_import() -> ResponseReturnValue:
     contractor = _own_contractor()
     if request.method == "GET":
         return _page(contractor)
