@@ -101,8 +101,6 @@ def test_reloading_a_board_counts_one_scan(client, db, world) -> None:  # type: 
     assert "收到的线索" in client.get(f"/projects/{world.project.id}").get_data(as_text=True)
 
 
-@pytest.mark.xfail(strict=True, reason="intake.views.report must pass address=request.remote_addr "
-                                       "to record_scan; until then a day's scans count once")
 def test_scans_from_different_addresses_each_count(client, db, world) -> None:  # type: ignore[no-untyped-def]
     for number in range(3):
         for _ in range(2):

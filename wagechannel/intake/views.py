@@ -154,7 +154,7 @@ def report(token: str):  # type: ignore[no-untyped-def]
         return render_template("intake/form.html", missing_token=token[:32],
                                **form_context(_blank_values(), {}, board=None)), 404
     if request.method == "GET":
-        record_scan(db.session, board, local_today())
+        record_scan(db.session, board, local_today(), address=request.remote_addr)
         db.session.commit()
     return _worker_form(board)
 
