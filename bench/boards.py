@@ -6,9 +6,11 @@
    ratio stays at or under 1.5. The board is timed twice: as a server or a batch
    draws it (glyphs already rasterised by an earlier board: the target) and cold
    (the glyph cache emptied before every run, as for the first board of a process).
-2. Memory: the peak resident size of a fresh child process writing a 200-board PDF
-   batch and of one writing a 20-board batch (each child reports its own ru_maxrss);
-   their ratio should be about 1 (pages are small vector streams).
+2. Memory: a web worker serving four 200-board PDF batches one after another. The
+   resident size of this process (as a worker) after each batch, drawn as the web
+   draws it (boards.isolated: in a child process), beside a fresh process drawing the
+   same four batches itself (gc and malloc_trim after each). Target: the worker's
+   size after four batches equals its size after one (ratio 1.00).
 """
 from __future__ import annotations
 
@@ -90,51 +92,91 @@ def time_table(runs: int) -> float:
     return ratio
 
 
-def write_batch(count: int) -> None:
-    """Child process: write a `count`-board PDF batch of distinct boards; print peak RSS in KiB."""
-    from wagechannel.boards.batch import write_pdf
+BATCH_BOARDS = 200
+BATCHES = 4
 
-    font = find_font()
-    layout = get_layout(LAYOUT)
+
+def batch_contents(batch: int, count: int = BATCH_BOARDS) -> list[BoardContent]:
+    """`count` distinct boards (own token, URL and name), different in every batch."""
     template = sample_content()
-    contents = (replace(template, token=f"B{index:09d}", url=f"https://wc.example.cn/s/B{index:09d}",
-                        project_name=f"{template.project_name}（{index}号楼）")
-                for index in range(count))
-    with open(os.devnull, "wb") as sink:
-        write_pdf(contents, layout, font, sink)
-    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    return [replace(template, token=f"B{batch}{index:08d}",
+                    url=f"https://wc.example.cn/s/B{batch}{index:08d}",
+                    project_name=f"{template.project_name}（{batch}期{index}号楼）")
+            for index in range(count)]
 
 
-def peak_rss_mib(count: int) -> tuple[float, float]:
-    """(peak RSS in MiB, seconds) of a fresh child writing a `count`-board PDF."""
-    start = time.perf_counter()
-    child = subprocess.run([sys.executable, __file__, "--child-batch", str(count)], check=True,
-                           capture_output=True, text=True)
-    seconds = time.perf_counter() - start
-    return int(child.stdout.split()[-1]) / 1024, seconds
+def rss_mib() -> float:
+    """This process's resident size now (not its peak), in MiB."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except OSError:  # not Linux: the peak is the best there is
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def batches_in_process(release: bool) -> None:
+    """Child process: draw the batches here, as the web did before (`release`: with gc and
+    malloc_trim after each); print RSS and seconds per batch."""
+    from wagechannel.boards.batch import write_pdf
+    from wagechannel.boards.isolated import release_memory
+
+    font, layout = find_font(), get_layout(LAYOUT)
+    for batch in range(BATCHES):
+        start = time.perf_counter()
+        with open(os.devnull, "wb") as sink:
+            write_pdf(batch_contents(batch), layout, font, sink)
+        if release:
+            release_memory()
+        print(f"{rss_mib():.1f} {time.perf_counter() - start:.2f}", flush=True)
 
 
 def memory_table() -> float:
-    small_rss, small_time = peak_rss_mib(20)
-    large_rss, large_time = peak_rss_mib(200)
-    ratio = large_rss / small_rss
+    from wagechannel.boards.isolated import draw_batch
+
+    font, layout = find_font(), get_layout(LAYOUT)
+    before = rss_mib()
+    isolated: list[tuple[float, float]] = []
+    for batch in range(BATCHES):
+        start = time.perf_counter()
+        drawn, count = draw_batch(batch_contents(batch), layout, font, "pdf")
+        assert count == BATCH_BOARDS
+        with drawn:
+            size = len(drawn.read())
+        isolated.append((rss_mib(), time.perf_counter() - start))
+
+    def in_child(*flags: str) -> list[tuple[float, float]]:
+        child = subprocess.run([sys.executable, __file__, "--child-in-process", *flags],
+                               check=True, capture_output=True, text=True)
+        return [(float(rss), float(seconds)) for rss, seconds in
+                (line.split() for line in child.stdout.splitlines() if line)]
+
+    before_change = in_child("--no-release")
+    in_process = in_child()
+    ratio = isolated[-1][0] / isolated[0][0]
     print()
-    print(f"{LAYOUT} PDF batch, peak resident memory of a fresh process")
-    print(f"{'boards':>8}{'peak MiB':>12}{'seconds':>10}")
-    print(f"{20:>8}{small_rss:>12.1f}{small_time:>10.1f}")
-    print(f"{200:>8}{large_rss:>12.1f}{large_time:>10.1f}")
-    print(f"ratio 200 / 20 boards (should be about 1): {ratio:.2f}"
-          f"  ({(large_rss - small_rss) * 1024 / 180:.0f} KiB per extra board)")
+    print(f"{LAYOUT} PDF, {BATCHES} batches of {BATCH_BOARDS} boards one after another "
+          f"({size / 2**20:.1f} MiB each); resident size after each batch, MiB")
+    print(f"{'batch':>6}{'worker: batch in a child':>26}{'s':>6}"
+          f"{'in process (before)':>22}{'s':>6}{'in process + trim':>20}{'s':>6}")
+    print(f"{'start':>6}{before:>26.1f}")
+    for number, (child, plain, trimmed) in enumerate(
+            zip(isolated, before_change, in_process, strict=True), start=1):
+        print(f"{number:>6}{child[0]:>26.1f}{child[1]:>6.1f}{plain[0]:>22.1f}{plain[1]:>6.1f}"
+              f"{trimmed[0]:>20.1f}{trimmed[1]:>6.1f}")
+    print(f"ratio RSS after {BATCHES} batches / after 1 (target 1.00): worker {ratio:.2f};"
+          f" in process {before_change[-1][0] / before_change[0][0]:.2f},"
+          f" with trim {in_process[-1][0] / in_process[0][0]:.2f}")
     return ratio
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--child-batch", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--child-in-process", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--no-release", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.child_batch:
-        write_batch(args.child_batch)
+    if args.child_in_process:
+        batches_in_process(release=not args.no_release)
         return
     time_table(args.runs)
     memory_table()

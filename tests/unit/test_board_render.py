@@ -434,7 +434,7 @@ def test_the_time_limit_and_the_platform_are_under_the_code(font: CJKFont, name:
 
 
 LAYERS = ["content", "fonts", "qr", "layouts", "colours", "fitting", "wording", "plan", "png",
-          "pdf", "htmlpage", "batch", "render"]
+          "pdf", "htmlpage", "batch", "isolated", "render"]
 
 
 def test_board_drawing_modules_import_only_the_layers_before_them() -> None:

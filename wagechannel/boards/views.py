@@ -3,7 +3,6 @@ and the board section of a project page (`project_boards`, a template global, so
 places feature knows nothing of boards)."""
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -15,11 +14,11 @@ from sqlalchemy import select
 
 from wagechannel.accounts.permissions import roles_required
 from wagechannel.accounts.services import record
-from wagechannel.boards.batch import write_pdf, write_png_zip
 from wagechannel.boards.fonts import CJKFont, FontMissing, find_font
 from wagechannel.boards.layouts import LayoutError, get_layout, layout_choices
 from wagechannel.boards.models import REVOKE_REASONS, Board
 from wagechannel.boards.htmlpage import SHRINK_SCRIPT_HASH, render_html
+from wagechannel.boards.isolated import BatchFailed, draw_batch, release_memory
 from wagechannel.boards.pdf import render_pdf
 from wagechannel.boards.plan import BoardDoesNotFit
 from wagechannel.boards.png import render_png
@@ -124,6 +123,8 @@ def download(board_id: int) -> ResponseReturnValue:
             data = render_png(content, layout, font, dpi=100 if fmt == "preview" else 300).data
     except BoardDoesNotFit as misfit:
         return render_template("error.html", code=422, message=misfit.message), 422
+    finally:
+        release_memory()  # the font parsed for a PDF: give its heap back (boards.isolated)
     mimetype, extension = FORMATS[fmt]
     suffix = "-preview" if fmt == "preview" else ""
     filename = f"board-{board.token}-{layout.name}{suffix}.{extension}"
@@ -230,17 +231,18 @@ def batch() -> ResponseReturnValue:
         contents = list(selection.contents(db.session, current_app.config["BASE_URL"]))
         db.session.rollback()
         try:
-            font = _font()
+            # in a child process: the worker's memory stays as it was (boards.isolated)
+            drawn, _count = draw_batch(contents, layout, _font(), fmt, dpi=300)
         except FontMissing as missing:
             return render_template("error.html", code=503, message=missing.message), 503
-        spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
-        if fmt == "pdf":
-            write_pdf(contents, layout, font, spool)
-        else:
-            write_png_zip(contents, layout, font, spool, dpi=300)
-        spool.seek(0)
+        except LayoutError as error:  # a board that does not fit says which, in Chinese
+            message = getattr(error, "message", None) or f"版式 {layout.name} 有错误，暂时不能用。"
+            return render_template("error.html", code=422, message=message), 422
+        except BatchFailed:
+            return render_template("error.html", code=503,
+                                   message="生成打印文件时出错了，请稍后再试；告示牌很多时可以分开打印。"), 503
         name = f"boards-{scope.slug()}-{layout.name}.{fmt}"
-        return send_file(spool, mimetype="application/pdf" if fmt == "pdf" else "application/zip",
+        return send_file(drawn, mimetype="application/pdf" if fmt == "pdf" else "application/zip",
                          as_attachment=True, download_name=name)
     return render_template("boards/batch.html", **context), (422 if errors else 200)
 
