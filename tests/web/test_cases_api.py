@@ -444,10 +444,15 @@ def test_the_queue_filters(api, db, world, new_case, make_project) -> None:  # t
     assert ids(f"?contractor={world.contractor.id}") == sorted([first.id, second.id])
     assert ids(f"?contractor={world.other_contractor.id}") == []
     assert ids(f"?tier={first.tier}&state=in_progress") == [first.id]
+    closed = drive(db, world, new_case(name="王五", phone="13800138005"), "closed")
+    assert closed.id not in ids("")  # the queue holds open cases unless asked
+    assert ids("?state=closed") == [closed.id]
+    assert ids("?state=all") == sorted([first.id, second.id, closed.id])
     assert ids("?age=0") == sorted([first.id, second.id])
     assert ids("?age=3") == []
-    bad = staff.get("/api/v1/cases?tier=hot&project=x&age=-1")
-    assert bad.status_code == 422 and set(bad.get_json()["errors"]) == {"tier", "project", "age"}
+    bad = staff.get("/api/v1/cases?tier=hot&project=x&age=-1&state=done")
+    assert bad.status_code == 422 and set(bad.get_json()["errors"]) == {"tier", "project", "age",
+                                                                  "state"}
 
 
 def test_the_openapi_document_describes_the_staff_api(client) -> None:  # type: ignore[no-untyped-def]

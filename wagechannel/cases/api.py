@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, g, jsonify, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy import Select, exists, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -31,13 +31,13 @@ from wagechannel.cases import workflow
 from wagechannel.cases.blueprint import CASE_ROLES
 from wagechannel.cases.cooperation import (case_access, case_cooperation, may_refer,
                                            refer_to_bureau)
-from wagechannel.cases.models import (CASE_STATUSES, COLLECTIVE_LEVELS, HARDSHIP_BASES, OUTCOMES,
+from wagechannel.cases.models import (COLLECTIVE_LEVELS, HARDSHIP_BASES, OUTCOMES,
                                       PAYERS, ROUTE_DATES, ROUTES, TIERS, Assignment, Case,
-                                      CaseRoute, Claimant)
-from wagechannel.cases.services import can_view_case, sees_personal_data, visible_cases
+                                      Claimant)
+from wagechannel.cases.services import (MAX_AGE_DAYS, STATE_CHOICES, can_view_case, case_filters,
+                                        filtered_cases, sees_personal_data)
 from wagechannel.cases.timeline import timeline
 from wagechannel.clock import local_today
-from wagechannel.db import utcnow
 from wagechannel.extensions import db
 from wagechannel.intake.models import Lead
 from wagechannel.paging import page_number, paginate
@@ -92,68 +92,25 @@ def too_large(_error_: RequestEntityTooLarge) -> ResponseReturnValue:
 
 # --- the queue ---------------------------------------------------------------------------
 
+# The queue page's filters (cases/services.py), as query parameters; documented here.
 FILTERS = {
     "tier": "紧急程度：" + "、".join(f"{key} {label}" for key, label in TIERS.items()),
-    "state": "状态：" + "、".join(CASE_STATUSES),
-    "route": "办理方式：" + "、".join(ROUTES),
+    "state": "状态（默认 open：未结案的全部；all：含已结案）：" + "、".join(STATE_CHOICES),
+    "route": "有这种办理方式的案件：" + "、".join(ROUTES),
     "lawyer": "承办律师的用户名",
     "project": "项目编号",
-    "contractor": "施工总承包单位编号",
-    "age": "收到至今至少多少天",
+    "contractor": "施工总承包单位编号（其全部工地的案件）",
+    "age": f"收到至今至少多少天（0到{MAX_AGE_DAYS}）",
 }
-
-
-def filtered(query: Select[tuple[Case]], args: Any) -> tuple[Select[tuple[Case]], dict[str, str]]:
-    """The queue narrowed by the filters in the address; bad values as errors by parameter.
-
-    Each filter is one condition on the case row (or a subquery), so a page still costs the
-    same statements."""
-    errors: dict[str, str] = {}
-
-    def choice(name: str, allowed: Any) -> str | None:
-        value = args.get(name)
-        if value in (None, ""):
-            return None
-        if value not in allowed:
-            errors[name] = f"只能是 {'、'.join(allowed)} 之一。"
-            return None
-        return str(value)
-
-    def number(name: str, message: str) -> int | None:
-        value = args.get(name)
-        if value in (None, ""):
-            return None
-        if not (value.isascii() and value.isdigit() and len(value) < 10):
-            errors[name] = message
-            return None
-        return int(value)
-
-    if (tier := choice("tier", TIERS)) is not None:
-        query = query.where(Case.tier == tier)
-    if (state := choice("state", CASE_STATUSES)) is not None:
-        query = query.where(Case.status == state)
-    if (route := choice("route", ROUTES)) is not None:
-        query = query.where(exists().where(CaseRoute.case_id == Case.id, CaseRoute.kind == route))
-    lawyer = args.get("lawyer")
-    if lawyer:
-        query = query.where(Case.lawyer_id.in_(select(User.id).where(User.username == lawyer)))
-    if (project := number("project", "项目编号应为数字。")) is not None:
-        query = query.where(Case.project_id == project)
-    if (contractor := number("contractor", "施工总承包单位编号应为数字。")) is not None:
-        query = query.where(Case.project_id.in_(
-            select(Project.id).where(Project.contractor_id == contractor)))
-    if (age := number("age", "天数应为整数。")) is not None:
-        query = query.where(Case.created_at <= utcnow() - timedelta(days=min(age, 36500)))
-    return query, errors
 
 
 @bp.get("")
 def queue() -> ResponseReturnValue:
     user = _user()
-    query, errors = filtered(visible_cases(user), request.args)
-    if errors:
+    filters, errors = case_filters(request.args)
+    if errors:  # the page shows the rest; a program is told
         return _invalid(errors)
-    page = paginate(db.session, query.options(joinedload(Case.lawyer)),
+    page = paginate(db.session, filtered_cases(user, filters),
                     page_number(request.args.get("page")))
     return jsonify({"items": [summary(case) for case in page.items], "total": page.total,
                     "page": page.number, "pages": page.count, "per_page": page.per_page})
