@@ -225,3 +225,46 @@ def test_a_case_keeps_its_nearest_limit_for_lists(db, world) -> None:  # type: i
     assert case.limitation_end == date(2027, 1, 5)
     assert case.limitation_kind == "arbitration"
     assert case.limitation_provisional  # 2027's holidays are not published yet
+
+
+# --- routing fallbacks: the most specific region with a centre wins ---------------------------
+
+def test_a_county_without_a_centre_goes_to_its_city_and_the_admin_is_told(db, world) -> None:  # type: ignore[no-untyped-def]
+    from wagechannel.cases.models import Alert
+    from wagechannel.places.services import create_project
+    ensure_region(db, "440306", "深圳市宝安区")
+    city = create_organisation(db, kind=LEGAL_AID, name="深圳市法律援助中心", region_codes=["440300"])
+    site = create_project(db, contractor=world.contractor, region_code="440306",
+                          name="宝安区测试工地", address="宝安区测试路1号")
+    db.commit()
+    case = route_lead(db, store_lead(db, lead_input(), board=None, project=site, channel="qr"),
+                      today=TODAY)
+    assert case.legal_aid_org_id == city.id and case.routed_above
+    alert = db.scalar(select(Alert).where(Alert.case_id == case.id))
+    assert alert is not None and alert.organisation_id is None and alert.kind == "routed_above"
+    assert "440306" in alert.message and "深圳市法律援助中心" in alert.message
+    own = route_lead(db, store_lead(db, lead_input(), board=world.board, channel="qr"), today=TODAY)
+    assert own.legal_aid_org_id == world.centre.id and not own.routed_above  # its county's own
+
+
+def test_a_region_served_only_by_its_province_goes_there_on_the_report_path(db, world) -> None:  # type: ignore[no-untyped-def]
+    from wagechannel.cases.models import Alert
+    from wagechannel.intake.services import Site, store_report
+    for code, name in [("450000", "广西壮族自治区"), ("450100", "南宁市"), ("450102", "南宁市兴宁区")]:
+        ensure_region(db, code, name)
+    province = create_organisation(db, kind=LEGAL_AID, name="广西壮族自治区法律援助中心",
+                                   region_codes=["450000"])
+    db.commit()
+    receipt = store_report(db, lead_input(), site=Site(region_code="450102"), channel="qr",
+                           today=TODAY)
+    case = db.get_one(Case, db.get_one(Lead, receipt.lead_id).case_id)
+    assert receipt.status == "pending" and case.legal_aid_org_id == province.id
+    assert case.routed_above and case.bureau_org_id is None
+    alerts = db.scalars(select(Alert).where(Alert.case_id == case.id)).all()
+    assert [(a.kind, a.organisation_id) for a in alerts] == [("routed_above", None)]
+    # the city registers a centre: the next report goes there
+    city = create_organisation(db, kind=LEGAL_AID, name="南宁市法律援助中心", region_codes=["450100"])
+    db.commit()
+    receipt = store_report(db, lead_input(phone="13800138002"), site=Site(region_code="450102"),
+                           channel="qr", today=TODAY)
+    assert db.get_one(Lead, receipt.lead_id).case.legal_aid_org_id == city.id

@@ -100,48 +100,88 @@ LEAD_PRIORITY_COLUMNS = ("urgent", "evidence", "workers_affected", "amount_owed_
                          "award_kind", "award_date", "vulnerable", "phone_hash")
 
 
-def _candidate(case: Any) -> Any:
-    """An open case of the same centre and project, opened within the window, naming the same
-    boss (by normalised name, or by a report with the same boss's phone)."""
-    lead = _lead.alias("grouped_lead")
-    same_phone = exists().where(lead.c.case_id == case.c.id,
-                                func.replace(lead.c.employer_phone, "-", "")
-                                == bindparam("g_phone"))
+def _open_in_window(case: Any) -> Any:
+    """An open case of the same centre and project, opened within the window."""
     return and_(case.c.project_id == bindparam("g_project"),
                 case.c.legal_aid_org_id == bindparam("g_centre"),
                 case.c.status.in_(OPEN_STATUSES),
-                case.c.created_at >= bindparam("g_cutoff", type_=_case.c.created_at.type),
-                or_(case.c.employer_key == bindparam("g_key"), same_phone))
+                case.c.created_at >= bindparam("g_cutoff", type_=_case.c.created_at.type))
 
 
-def _context_columns() -> list[Any]:
-    """Other cases of the project's general contractor within 90 days, and of the same boss
-    among them, each counted up to REPEAT_CAP; the case this report joins is not "other"."""
-    other = _case.alias("other_case")
-    site = _project.alias("other_site")
+def _same_phone(case: Any) -> Any:
+    """A report on the case gave the same boss's phone (hyphens aside)."""
+    lead = _lead.alias("grouped_lead")
+    return exists().where(lead.c.case_id == case.c.id,
+                          func.replace(lead.c.employer_phone, "-", "") == bindparam("g_phone"))
+
+
+def _candidate(case: Any, *, by_phone: bool) -> Any:
+    """A case this report would join: open, same centre and project, within the window, naming
+    the same boss (normalised name, or a report with the same boss's phone)."""
+    same_boss = case.c.employer_key == bindparam("g_key")
+    return and_(_open_in_window(case), or_(same_boss, _same_phone(case)) if by_phone else same_boss)
+
+
+def _context_columns(*, by_boss: bool, by_phone: bool) -> list[Any]:
+    """The general contractor's other sites with cases within 90 days, and (when the report
+    names a boss) the other cases of the same boss at its sites, each counted up to
+    REPEAT_CAP; the case this report joins is not "other". Index searches only: the
+    contractor's projects, and ix_legal_case_grouping (project_id, employer_key, created_at)."""
+    since = bindparam("g_since", type_=_case.c.created_at.type)
     contractor = (select(_project.c.contractor_id).where(_project.c.id == bindparam("g_project"))
                   .scalar_subquery())
-    others = (select(other.c.id).select_from(other.join(site, site.c.id == other.c.project_id))
-              .where(site.c.contractor_id == contractor,
-                     other.c.created_at >= bindparam("g_since", type_=_case.c.created_at.type),
-                     ~func.coalesce(_candidate(other), false(), type_=Boolean)))
-    by_boss = others.where(other.c.employer_key == bindparam("g_key"))
+    site = _project.alias("other_site")
+    site_case = _case.alias("site_case")
+    other_sites = (select(site.c.id).where(
+        site.c.contractor_id == contractor, site.c.id != bindparam("g_project"),
+        exists().where(site_case.c.project_id == site.c.id, site_case.c.created_at >= since)))
+    queries = [other_sites]
+    if by_boss:
+        other = _case.alias("other_case")
+        sites = select(_project.c.id).where(_project.c.contractor_id == contractor)
+        queries.append(select(other.c.id).where(
+            other.c.project_id.in_(sites), other.c.employer_key == bindparam("g_key"),
+            other.c.created_at >= since,
+            ~func.coalesce(_candidate(other, by_phone=by_phone), false(), type_=Boolean)))
     return [select(func.count()).select_from(query.limit(REPEAT_CAP).subquery()).scalar_subquery()
-            for query in (others, by_boss)]
+            for query in queries]
+
+
+def _find(*, by_phone: bool) -> Any:
+    """The earliest open case of the boss by name, else by phone, with its reports: each
+    lookup an index search (ix_legal_case_grouping; the project's cases for the phone)."""
+    named = _case.alias("named_case")
+    found = (select(named.c.id).where(_open_in_window(named),
+                                      named.c.employer_key == bindparam("g_key"))
+             .order_by(named.c.created_at, named.c.id).limit(1).scalar_subquery())
+    if by_phone:
+        # From the site's reports that gave this phone (ix_lead_project_id) to their cases.
+        dialled, caller = _case.alias("dialled_case"), _lead.alias("dialled_lead")
+        by_number = (select(dialled.c.id)
+                     .select_from(caller.join(dialled, dialled.c.id == caller.c.case_id))
+                     .where(caller.c.project_id == bindparam("g_project"),
+                            func.replace(caller.c.employer_phone, "-", "") == bindparam("g_phone"),
+                            _open_in_window(dialled))
+                     .order_by(dialled.c.created_at, dialled.c.id).limit(1).scalar_subquery())
+        found = func.coalesce(found, by_number)
+    return (select(_case.c.id, _case.c.number, _case.c.bureau_org_id, _case.c.employer_key,
+                   *(_lead.c[name] for name in LEAD_PRIORITY_COLUMNS))
+            .select_from(_case.join(_lead, _lead.c.case_id == _case.c.id))
+            .where(_case.c.id == found)
+            .order_by(_lead.c.id)
+            .with_for_update(of=_case))
 
 
 # Built once: on the report path, building and caching statements costs more than running them.
-_CONTEXT = select(*_context_columns())
-_CONTEXT_LOCKED = select(func.pg_advisory_xact_lock(LOCK_CLASS, bindparam("g_project")),
-                         *_context_columns())
-_found = _case.alias("found_case")
-_FIND = (select(_case.c.id, _case.c.number, _case.c.bureau_org_id, _case.c.employer_key,
-                *(_lead.c[name] for name in LEAD_PRIORITY_COLUMNS))
-         .select_from(_case.join(_lead, _lead.c.case_id == _case.c.id))
-         .where(_case.c.id == select(_found.c.id).where(_candidate(_found))
-                .order_by(_found.c.created_at, _found.c.id).limit(1).scalar_subquery())
-         .order_by(_lead.c.id)
-         .with_for_update(of=_case))
+# A variant per case: with or without the advisory lock (PostgreSQL, a report that can be
+# grouped), a boss's name to count, a boss's phone to match.
+_LOCK = func.pg_advisory_xact_lock(LOCK_CLASS, bindparam("g_project"))
+_FLAGS = (False, True)
+_CONTEXT = {(locked, by_boss, by_phone): select(*([_LOCK] if locked else []),
+                                                *_context_columns(by_boss=by_boss,
+                                                                  by_phone=by_phone))
+            for locked in _FLAGS for by_boss in _FLAGS for by_phone in _FLAGS}
+_FIND = {by_phone: _find(by_phone=by_phone) for by_phone in _FLAGS}
 JOINED_FIELDS = ("priority", "priority_reasons", "limitation_end", "limitation_kind",
                  "limitation_provisional", "tier", "tier_rank", "worker_count",
                  "collective_level", "updated_at")
@@ -177,13 +217,14 @@ def group_report(session: Session, lead: Any, *, project_id: int | None, region_
               "g_phone": phone or "", "g_since": repeat_since(today),
               "g_cutoff": now - timedelta(days=settings.collective_window_days)}
     locked = groupable and connection.dialect.name == "postgresql"
-    row = connection.execute(_CONTEXT_LOCKED if locked else _CONTEXT, params).one()
-    contractor_cases, boss_cases = int(row[-2]), int(row[-1]) if key else 0
-    context = CaseContext(other_boss_cases=boss_cases, other_contractor_cases=contractor_cases,
+    row = connection.execute(_CONTEXT[locked, key is not None, phone is not None], params).one()
+    contractor_sites = int(row[1 if locked else 0])
+    boss_cases = int(row[-1]) if key is not None else 0
+    context = CaseContext(other_boss_cases=boss_cases, other_contractor_sites=contractor_sites,
                           wage=context.wage, season=context.season)
     if not groupable:
         return Grouping(key, context)
-    rows = list(connection.execute(_FIND, params))
+    rows = list(connection.execute(_FIND[phone is not None], params))
     if not rows:
         return Grouping(key, context)
     first = rows[0]

@@ -32,7 +32,9 @@ TIER_OF_RANK = {URGENT: "urgent", PRIORITY: "priority", ROUTINE: "routine"}
 COLLECTIVE_AT, MAJOR_AT = 10, 30  # workers in all: 群体性案件, 重大群体性案件
 REPEAT_DAYS = 90  # the same boss or contractor in other cases this recent
 REPEAT_CAP = 10  # counted up to here ("10件以上"): the count stays cheap
-REPEAT_CONTRACTOR_CASES = 2  # other cases of the same general contractor that make it a pattern
+# Other sites of the same general contractor with cases: beyond one site's troubles, a pattern
+# (the same boss at any of its sites counts from one other case).
+REPEAT_CONTRACTOR_SITES = 2
 # The order reasons are read in (the strongest kinds first, notes last).
 FACTOR_ORDER = ("conflict", "no_money", "limit", "workers", "minor", "elderly", "disabled",
                 "amount", "wage", "repeat_boss", "repeat_contractor", "season", "iou",
@@ -139,7 +141,7 @@ class CaseContext:
     """What a case's priority needs beyond its reports."""
 
     other_boss_cases: int = 0  # other cases within REPEAT_DAYS naming the same boss
-    other_contractor_cases: int = 0  # other cases within REPEAT_DAYS at the contractor's sites
+    other_contractor_sites: int = 0  # the contractor's other sites with cases within REPEAT_DAYS
     wage: Wage | None = None
     season: SeasonWindow | None = None
 
@@ -249,11 +251,12 @@ def context_factors(context: CaseContext, today: date) -> list[Factor]:
         factors.append(Factor("repeat_boss", 20,
                               f"同一老板近{REPEAT_DAYS}天还有{_count_text(context.other_boss_cases)}其他案件",
                               PRIORITY))
-    if context.other_contractor_cases >= REPEAT_CONTRACTOR_CASES:
+    if context.other_contractor_sites >= REPEAT_CONTRACTOR_SITES:
+        sites = context.other_contractor_sites
         factors.append(Factor(
             "repeat_contractor", 10,
-            f"同一施工总承包单位近{REPEAT_DAYS}天还有{_count_text(context.other_contractor_cases)}其他案件",
-            PRIORITY))
+            f"同一施工总承包单位近{REPEAT_DAYS}天在另外{f'{REPEAT_CAP}个以上' if sites >= REPEAT_CAP else f'{sites}个'}"
+            "工地也有欠薪案件", PRIORITY))
     if context.season is not None and context.season.contains(today):
         factors.append(Factor("season", 10, f"春节前集中治理欠薪期间（{context.season.label}）"))
     return factors
@@ -404,8 +407,8 @@ def repeat_since(today: date) -> datetime:
 
 def case_contexts(session: Session, cases: Sequence[Case], today: date,
                   settings: CaseSettings | None = None) -> dict[int, CaseContext]:
-    """Each case's context, for a batch in one aggregate query (the other cases of the same
-    contractor, by boss, within 90 days) plus the minimum wages (cached per process)."""
+    """Each case's context, for a batch in one aggregate query (the cases at the contractors'
+    sites within 90 days, by site and boss) plus the minimum wages (cached per process)."""
     settings = settings or case_settings()
     project_ids = {case.project_id for case in cases if case.project_id is not None}
     contractor_of: dict[int, int] = {
@@ -413,26 +416,30 @@ def case_contexts(session: Session, cases: Sequence[Case], today: date,
             select(Project.id, Project.contractor_id).where(Project.id.in_(project_ids)))
     } if project_ids else {}
     since = repeat_since(today)
-    counts: dict[tuple[int, str | None], int] = {}
+    # (contractor, site, boss) -> cases
+    counts: dict[tuple[int, int, str | None], int] = {}
     if contractor_of:
         rows = session.execute(
-            select(Project.contractor_id, Case.employer_key, func.count(Case.id))
+            select(Project.contractor_id, Case.project_id, Case.employer_key, func.count(Case.id))
             .join(Project, Project.id == Case.project_id)
             .where(Project.contractor_id.in_(set(contractor_of.values())),
                    Case.created_at >= since)
-            .group_by(Project.contractor_id, Case.employer_key))
-        counts = {(contractor, key): int(count) for contractor, key, count in rows}
+            .group_by(Project.contractor_id, Case.project_id, Case.employer_key))
+        counts = {(contractor, site, key): int(count) for contractor, site, key, count in rows}
     contexts = {}
     for case in cases:
         contractor = contractor_of.get(case.project_id) if case.project_id else None
         itself = 1 if case.created_at is not None and case.created_at >= since else 0
-        contractor_cases = boss_cases = 0
+        sites = boss_cases = 0
         if contractor is not None:
-            contractor_cases = sum(n for (c, _k), n in counts.items() if c == contractor) - itself
+            sites = len({site for (c, site, _k) in counts if c == contractor
+                         and site != case.project_id})
             if case.employer_key:
-                boss_cases = counts.get((contractor, case.employer_key), 0) - itself
+                boss_cases = sum(n for (c, _s, k), n in counts.items()
+                                 if c == contractor and k == case.employer_key) - itself
         contexts[case.id] = CaseContext(
-            other_boss_cases=max(0, boss_cases), other_contractor_cases=max(0, contractor_cases),
+            other_boss_cases=min(REPEAT_CAP, max(0, boss_cases)),
+            other_contractor_sites=min(REPEAT_CAP, sites),
             wage=local_wage(session, case.project_id, case.region_code), season=settings.season)
     return contexts
 
