@@ -9,15 +9,17 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import defaultload, load_only
 
 from wagechannel.accounts.models import User
 from wagechannel.accounts.permissions import roles_required
 from wagechannel.cases import alerts
 from wagechannel.cases.blueprint import CASE_ROLES, bp
-from wagechannel.cases.models import ALERT_KINDS, ROUTES, TIERS
+from wagechannel.cases.models import ALERT_KINDS, ROUTES, TIERS, Case
 from wagechannel.cases.priority import settings_from
 from wagechannel.cases.routing import route_after_commit, unrouted_lead_ids, unrouted_leads
-from wagechannel.cases.services import STATE_CHOICES, CaseFilters, case_filters, filtered_cases
+from wagechannel.cases.services import (STATE_CHOICES, CaseFilters, case_filters,
+                                        claimant_summaries, filtered_cases)
 from wagechannel.clock import local_today
 from wagechannel.deadlines.limits import facts_of, governing_limit
 from wagechannel.extensions import db
@@ -63,11 +65,36 @@ def _filter_choices(filters: CaseFilters) -> dict[str, Any]:
 @roles_required(*CASE_ROLES)
 def queue() -> ResponseReturnValue:
     filters, errors = case_filters(request.args)
-    page = paginate(db.session, filtered_cases(current_user, filters),
-                    page_number(request.args.get("page")))
+    query = filtered_cases(current_user, filters, claimants=False).options(*ROW_COLUMNS)
+    page = paginate(db.session, query, page_number(request.args.get("page")))
+    summaries = claimant_summaries(db.session, [case.id for case in page.items])
     return render_template("cases/queue.html", page=page, cases=page.items, today=local_today(),
                            filters=filters, errors=errors, typed=request.args,
+                           summaries=summaries, links=_row_links(filters),
                            **_filter_choices(filters))
+
+
+# Only what a row shows is read and built into objects (a case has some fifty columns).
+ROW_COLUMNS = (
+    load_only(Case.id, Case.number, Case.status, Case.tier, Case.priority,
+              Case.priority_reasons, Case.limitation_end, Case.limitation_kind,
+              Case.limitation_provisional, Case.worker_count, Case.collective_level,
+              Case.created_at, Case.project_id, Case.lawyer_id),
+    defaultload(Case.project).load_only(Project.id, Project.name, Project.contractor_id),
+    defaultload(Case.project).defaultload(Project.contractor).load_only(Contractor.id,
+                                                                       Contractor.name),
+    defaultload(Case.lawyer).load_only(User.id, User.display_name),
+)
+
+
+def _row_links(filters: CaseFilters) -> dict[str, str]:
+    """The address prefixes a row's links add an id to (built once a page, not per row): the
+    case, and the queue narrowed to the row's project or contractor."""
+    def narrowed(name: str) -> str:
+        base = url_for("cases.queue", **{k: v for k, v in filters.args().items() if k != name})
+        return f"{base}{'&' if '?' in base else '?'}{name}="
+    return {"case": url_for("cases.detail", case_id=0)[:-1], "project": narrowed("project"),
+            "contractor": narrowed("contractor")}
 
 
 @bp.route("/leads/unrouted", methods=["GET", "POST"])

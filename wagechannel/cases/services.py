@@ -2,17 +2,18 @@
 filters, and who may see which case."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, exists, false, or_, select
+from sqlalchemy import Select, exists, false, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from wagechannel.accounts.models import User
 from wagechannel.cases.collective import employer_key_of, new_case_number
-from wagechannel.cases.models import CASE_STATUSES, ROUTES, TIER_RANKS, TIERS, Case, CaseRoute
+from wagechannel.cases.models import (CASE_STATUSES, ROUTES, TIER_RANKS, TIERS, Case, CaseRoute,
+                                      Claimant)
 from wagechannel.cases.priority import (OPEN_STATUSES, PRIORITY_FIELDS, REFRESH_BATCH,  # noqa: F401
                                         CaseContext, apply_priority, case_priority,
                                         priority_for, refresh_priorities)
@@ -34,14 +35,16 @@ def new_case_values(lead: Any, *, legal_aid_org_id: int, bureau_org_id: int | No
             "routed_above": routed_above, **case_priority([lead], today, context)}
 
 
-def visible_cases(user: User) -> Select[tuple[Case]]:
+def visible_cases(user: User, *, claimants: bool = True) -> Select[tuple[Case]]:
     """The cases a user sees, in the queue's order (QUEUE_ORDER), with what a row shows loaded
-    alongside (claimants in one more statement; project, contractor and lawyer joined): a
-    constant number of statements per page."""
-    query = (select(Case).options(selectinload(Case.claimants),
-                                  joinedload(Case.project).joinedload(Project.contractor),
+    alongside (project, contractor and lawyer joined; every claimant in one more statement
+    unless `claimants` is False: the page shows a summary, claimant_summaries): a constant
+    number of statements per page."""
+    query = (select(Case).options(joinedload(Case.project).joinedload(Project.contractor),
                                   joinedload(Case.lawyer))
              .order_by(*QUEUE_ORDER))
+    if claimants:
+        query = query.options(selectinload(Case.claimants))
     if user.role == "admin":
         return query
     if user.role == "legal_aid_staff":
@@ -133,12 +136,12 @@ def case_filters(args: Mapping[str, Any]) -> tuple[CaseFilters, dict[str, str]]:
     return filters, errors
 
 
-def filtered_cases(user: User, filters: CaseFilters, *,
-                   now: datetime | None = None) -> Select[tuple[Case]]:
+def filtered_cases(user: User, filters: CaseFilters, *, now: datetime | None = None,
+                   claimants: bool = True) -> Select[tuple[Case]]:
     """The cases a user sees, narrowed by the filters, in the queue's order: each filter is one
     condition on the case row (or a subquery), so a page costs the same statements whatever
     the filters. The queue page and the staff API (GET /api/v1/cases) both use this."""
-    query = visible_cases(user)
+    query = visible_cases(user, claimants=claimants)
     if filters.tier is not None:
         query = query.where(Case.tier_rank == TIER_RANKS[filters.tier])
     if filters.state == OPEN_STATE:
@@ -159,6 +162,43 @@ def filtered_cases(user: User, filters: CaseFilters, *,
     if filters.age is not None:
         query = query.where(Case.created_at <= (now or utcnow()) - timedelta(days=filters.age))
     return query
+
+
+@dataclass(frozen=True)
+class ClaimantSummary:
+    """What a queue row says about a case's workers: how many, the first few names, and what
+    they are owed in all (and how many did not say)."""
+
+    count: int
+    names: list[str | None]
+    owed_fen: int
+    unknown: int
+
+
+SUMMARY_NAMES = 3
+
+
+def claimant_summaries(session: Session, case_ids: Sequence[int]) -> dict[int, ClaimantSummary]:
+    """For a page of cases, in one statement however many workers a collective case has: each
+    case's claimants counted and summed in the database, the first few named."""
+    if not case_ids:
+        return {}
+    by_case = {"partition_by": Claimant.case_id}
+    ranked = (select(Claimant.case_id, Claimant.name,
+                     func.row_number().over(order_by=Claimant.id, **by_case).label("n"),
+                     func.count().over(**by_case).label("total"),
+                     func.count(Claimant.amount_owed_fen).over(**by_case).label("known"),
+                     func.sum(Claimant.amount_owed_fen).over(**by_case).label("owed"))
+              .where(Claimant.case_id.in_(case_ids)).subquery())
+    summaries: dict[int, ClaimantSummary] = {}
+    for row in session.execute(select(ranked).where(ranked.c.n <= SUMMARY_NAMES)
+                               .order_by(ranked.c.case_id, ranked.c.n)):
+        found = summaries.get(row.case_id)
+        if found is None:
+            found = summaries[row.case_id] = ClaimantSummary(
+                int(row.total), [], int(row.owed or 0), int(row.total) - int(row.known))
+        found.names.append(row.name)
+    return summaries
 
 
 def can_view_case(user: User, case: Case) -> bool:
