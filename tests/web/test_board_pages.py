@@ -5,7 +5,6 @@ import zipfile
 from datetime import date, datetime, timedelta, timezone
 
 import pypdfium2
-import pytest
 import zxingcpp
 from PIL import Image
 from sqlalchemy import select
