@@ -36,26 +36,32 @@ answers other than 200 or a page's statements grow with the data.
 """
 from __future__ import annotations
 
-import argparse
-import contextlib
-import random
-import re
-import secrets
-import shutil
-import signal
-import statistics
 import sys
-import tempfile
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import Engine, bindparam, create_engine, event, insert, text
-from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.orm import Session
+# This file is bench/queue.py: run as a script, its folder comes first on the path and would
+# stand in for the standard library's queue (which psycopg and logging import).
+if sys.path and Path(sys.path[0] or ".").resolve() == Path(__file__).resolve().parent:
+    del sys.path[0]
+
+import argparse  # noqa: E402
+import contextlib  # noqa: E402
+import random  # noqa: E402
+import re  # noqa: E402
+import secrets  # noqa: E402
+import shutil  # noqa: E402
+import signal  # noqa: E402
+import statistics  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+from datetime import date, datetime, timedelta, timezone  # noqa: E402
+from typing import Any  # noqa: E402
+
+from sqlalchemy import Engine, bindparam, create_engine, event, insert, text  # noqa: E402
+from sqlalchemy.engine import Connection, make_url  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
 
 POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 RATIO_AIM = 1.5
