@@ -20,7 +20,7 @@ from typing import Any
 from flask import Blueprint, g, jsonify, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import defaultload, joinedload, load_only, selectinload
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from wagechannel.accounts.models import User
@@ -41,7 +41,7 @@ from wagechannel.clock import local_today
 from wagechannel.extensions import db
 from wagechannel.intake.models import Lead
 from wagechannel.paging import page_number, paginate
-from wagechannel.places.models import Project
+from wagechannel.places.models import Contractor, Project
 
 bp = Blueprint("cases_api", __name__, url_prefix="/api/v1/cases")
 # An action is a few short fields; the longest lawful one (30 materials of 200 characters,
@@ -104,13 +104,28 @@ FILTERS = {
 }
 
 
+# Only what a row says is read (a case has some fifty columns).
+ROW_COLUMNS = (
+    load_only(Case.id, Case.number, Case.status, Case.tier, Case.priority, Case.priority_reasons,
+              Case.limitation_end, Case.limitation_kind, Case.limitation_provisional,
+              Case.worker_count, Case.collective_level, Case.created_at, Case.updated_at,
+              Case.project_id, Case.lawyer_id),
+    defaultload(Case.claimants).load_only(Claimant.id, Claimant.case_id, Claimant.name,
+                                          Claimant.amount_owed_fen),
+    defaultload(Case.project).load_only(Project.id, Project.name, Project.contractor_id),
+    defaultload(Case.project).defaultload(Project.contractor).load_only(Contractor.id,
+                                                                       Contractor.name),
+    defaultload(Case.lawyer).load_only(User.id, User.username, User.display_name),
+)
+
+
 @bp.get("")
 def queue() -> ResponseReturnValue:
     user = _user()
     filters, errors = case_filters(request.args)
     if errors:  # the page shows the rest; a program is told
         return _invalid(errors)
-    page = paginate(db.session, filtered_cases(user, filters),
+    page = paginate(db.session, filtered_cases(user, filters).options(*ROW_COLUMNS),
                     page_number(request.args.get("page")))
     return jsonify({"items": [summary(case) for case in page.items], "total": page.total,
                     "page": page.number, "pages": page.count, "per_page": page.per_page})
@@ -360,7 +375,10 @@ def summary(case: Case) -> dict[str, Any]:
         "priority": case.priority, "priority_reasons": list(case.priority_reasons or []),
         "limitation": _limitation(case),
         "worker_count": case.worker_count, "collective_level": case.collective_level,
-        "project": {"id": case.project.id, "name": case.project.name} if case.project else None,
+        "project": {"id": case.project.id, "name": case.project.name,
+                    "contractor": {"id": case.project.contractor.id,
+                                   "name": case.project.contractor.name}}
+        if case.project else None,
         "lawyer": _person(case.lawyer),
         "claimants": [{"id": c.id, "name": mask_name(c.name), "amount_owed": _yuan(c.amount_owed_fen)}
                       for c in case.claimants],
@@ -387,7 +405,7 @@ def _claimant(claimant: Claimant, full: bool) -> dict[str, Any]:
 
 
 def detail(case: Case, user: User, *, full: bool) -> dict[str, Any]:
-    project = case.project
+    row = summary(case)
     today = local_today()
     cooperation = case_cooperation(db.session, user, case, today)
     allowed = workflow.allowed_actions(user, case) + (
@@ -395,15 +413,13 @@ def detail(case: Case, user: User, *, full: bool) -> dict[str, Any]:
     history = timeline(db.session, case, with_text=full,
                        number=page_number(request.args.get("timeline_page")))
     return {
-        **summary(case),
+        **row,
         "claimants": [_claimant(c, full) for c in case.claimants],
         "collective_label": COLLECTIVE_LEVELS.get(case.collective_level or ""),
         "centre": {"id": case.legal_aid_org.id, "name": case.legal_aid_org.name},
         "bureau": {"id": case.bureau_org.id, "name": case.bureau_org.name}
         if case.bureau_org else None,
-        "project": {"id": project.id, "name": project.name, "address": project.address,
-                    "contractor": {"id": project.contractor.id, "name": project.contractor.name}}
-        if project else None,
+        "project": {**row["project"], "address": case.project.address} if case.project else None,
         "application_date": _iso(case.application_date),
         "materials": {"items": list(case.materials_requested or []),
                       "requested_at": _iso(case.materials_requested_at),
