@@ -223,7 +223,7 @@ def _may_take(user: User, case: Case, action: str) -> bool:
     """Whether this user may ever take this action on this case (the state aside)."""
     if action == "refer_to_bureau":
         return may_refer(user, case)
-    return workflow._may(user, case, workflow.TRANSITIONS[action])  # noqa: SLF001
+    return workflow.may_take(user, case, action)
 
 
 def _parse_field(name: str, spec: Field, raw: Any) -> Any:
