@@ -39,9 +39,22 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# This file is bench/queue.py: run as a script, its folder comes first on the path and would
-# stand in for the standard library's queue (which psycopg and logging import).
-if sys.path and Path(sys.path[0] or ".").resolve() == Path(__file__).resolve().parent:
+# This file is named queue.py. A script in bench/ (this one, intake.py) has bench/ first on its
+# path, so `import queue` (psycopg, concurrent.futures) would find this file instead of the
+# standard library's module. Imported under that name, it puts the standard library's module in
+# its place at once; run as the benchmark, it takes bench/ off the path.
+_HERE = Path(__file__).resolve().parent
+if __name__ == "queue":
+    import importlib.machinery
+    import importlib.util
+    _spec = importlib.machinery.PathFinder.find_spec(
+        "queue", [entry for entry in sys.path if Path(entry or ".").resolve() != _HERE])
+    assert _spec is not None and _spec.loader is not None, "the standard library's queue"
+    _standard = importlib.util.module_from_spec(_spec)
+    sys.modules["queue"] = _standard
+    _spec.loader.exec_module(_standard)
+    globals().update({k: v for k, v in vars(_standard).items() if not k.startswith("__")})
+elif sys.path and Path(sys.path[0] or ".").resolve() == _HERE:
     del sys.path[0]
 
 import argparse  # noqa: E402
