@@ -239,7 +239,12 @@ def test_splitting_moves_one_worker_with_their_own_data(db, world) -> None:  # t
 
 # --- two reports about one boss at the same moment (PostgreSQL) --------------------------------
 
-def test_two_reports_about_one_boss_at_once_open_one_case(app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("bosses", [
+    ({"employer_name": "并发老板"}, {"employer_name": "并发 老板"}),
+    ({"employer_name": "并发老板", "employer_phone": "0755-26661234"},
+     {"employer_phone": "075526661234"}),  # one names the boss, the other gives only the phone
+])
+def test_two_reports_about_one_boss_at_once_open_one_case(app, monkeypatch, bosses) -> None:  # type: ignore[no-untyped-def]
     """Both look for the boss's case before either has committed: the advisory lock makes the
     second wait, and then find the first one's case."""
     from wagechannel.cases import collective
@@ -275,17 +280,17 @@ def test_two_reports_about_one_boss_at_once_open_one_case(app, monkeypatch) -> N
     start = threading.Barrier(2)
     receipts: list[Any] = []
 
-    def worker(phone: str) -> None:
+    def worker(phone: str, boss: dict[str, str]) -> None:
         with app.app_context():
-            data = parse_lead({"name": "工人", "phone": phone, "consent": True,
-                               "employer_name": "并发老板"}, today=TODAY)
+            data = parse_lead({"name": "工人", "phone": phone, "consent": True, **boss},
+                              today=TODAY)
             start.wait()
             receipts.append(store_report(database.session(), data, site=site, channel="qr",
                                          today=TODAY))
             database.session.remove()
 
-    threads = [threading.Thread(target=worker, args=(phone,))
-               for phone in ("13900000001", "13900000002")]
+    threads = [threading.Thread(target=worker, args=(phone, boss))
+               for phone, boss in zip(("13900000001", "13900000002"), bosses)]
     try:
         for thread in threads:
             thread.start()

@@ -5,20 +5,22 @@ staff merge two cases or split a worker out. Each worker stays a claimant with t
 Grouping runs inside the report's one transaction (intake.services.store_report through
 routing.open_case), so it is written for the fewest statements:
 
-1. what only the database knows about the report's context — the other cases of the same
-   general contractor and of the same boss within 90 days, counted up to REPEAT_CAP — and, on
-   PostgreSQL when the report can be grouped, a transaction-level advisory lock on the project.
-   Two reports about one boss arriving together would otherwise both find no case and open two;
-   the lock makes the second wait until the first commits, and its next statement (a new
-   snapshot under READ COMMITTED) then finds the first one's case. SQLite serialises writers
-   already (BEGIN IMMEDIATE).
+1. what only the database knows about the report's context — the general contractor's other
+   sites with cases and the same boss's other cases within 90 days, counted up to REPEAT_CAP —
+   and, on PostgreSQL when the report can be grouped, transaction-level advisory locks on the
+   site and the boss's name, then the site and the boss's phone. Two reports about one boss
+   arriving together would otherwise both find no case and open two; the lock makes the second
+   wait until the first commits, and its next statement (a new snapshot under READ COMMITTED)
+   then finds the first one's case. SQLite serialises writers already (BEGIN IMMEDIATE).
 2. the open case to join and its reports, in one statement (FOR UPDATE on PostgreSQL), found
-   through ix_legal_case_grouping (project_id, employer_key, created_at).
+   through ix_legal_case_grouping (project_id, employer_key, created_at), or by the phone from
+   the site's reports.
 Then either the new case is inserted, or the joined case updated once (worker count, collective
 level, priority and tier recomputed from all its reports).
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -93,7 +95,9 @@ def new_case_number(today: date) -> str:
 _case = Case.__table__
 _lead = Lead.__table__
 _project = Project.__table__
-LOCK_CLASS = 0x5743  # "WC": the first key of the advisory lock, the project id the second
+# Advisory locks (PostgreSQL), two int4 keys: a class, and a hash of the site and the boss's
+# name or phone. Reports about different bosses at one site do not wait for each other.
+LOCK_BY_NAME, LOCK_BY_PHONE = 0x5743, 0x5744
 # What a case's priority reads from each of its reports.
 LEAD_PRIORITY_COLUMNS = ("urgent", "evidence", "workers_affected", "amount_owed_fen", "wants",
                          "employment_status", "work_end", "work_end_precision", "demanded_on",
@@ -175,12 +179,24 @@ def _find(*, by_phone: bool) -> Any:
 # Built once: on the report path, building and caching statements costs more than running them.
 # A variant per case: with or without the advisory lock (PostgreSQL, a report that can be
 # grouped), a boss's name to count, a boss's phone to match.
-_LOCK = func.pg_advisory_xact_lock(LOCK_CLASS, bindparam("g_project"))
+def _locks(*, by_boss: bool, by_phone: bool) -> list[Any]:
+    """Always the name's lock before the phone's (evaluated in order), one of each at most:
+    no two reports can wait for each other in a cycle."""
+    return [func.pg_advisory_xact_lock(kind, bindparam(name))
+            for kind, name, wanted in ((LOCK_BY_NAME, "g_lock_name", by_boss),
+                                       (LOCK_BY_PHONE, "g_lock_phone", by_phone)) if wanted]
+
+
 _FLAGS = (False, True)
-_CONTEXT = {(locked, by_boss, by_phone): select(*([_LOCK] if locked else []),
-                                                *_context_columns(by_boss=by_boss,
-                                                                  by_phone=by_phone))
-            for locked in _FLAGS for by_boss in _FLAGS for by_phone in _FLAGS}
+_CONTEXT = {(locked, by_boss, by_phone): select(
+    *(_locks(by_boss=by_boss, by_phone=by_phone) if locked else []),
+    *_context_columns(by_boss=by_boss, by_phone=by_phone))
+    for locked in _FLAGS for by_boss in _FLAGS for by_phone in _FLAGS}
+
+
+def _lock_key(project_id: int, text: str) -> int:
+    digest = hashlib.blake2b(f"{project_id}:{text}".encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "big", signed=True)
 _FIND = {by_phone: _find(by_phone=by_phone) for by_phone in _FLAGS}
 JOINED_FIELDS = ("priority", "priority_reasons", "limitation_end", "limitation_kind",
                  "limitation_provisional", "tier", "tier_rank", "worker_count",
@@ -217,8 +233,12 @@ def group_report(session: Session, lead: Any, *, project_id: int | None, region_
               "g_phone": phone or "", "g_since": repeat_since(today),
               "g_cutoff": now - timedelta(days=settings.collective_window_days)}
     locked = groupable and connection.dialect.name == "postgresql"
+    if locked:
+        params["g_lock_name"] = _lock_key(project_id, key) if key is not None else 0
+        params["g_lock_phone"] = _lock_key(project_id, phone) if phone is not None else 0
     row = connection.execute(_CONTEXT[locked, key is not None, phone is not None], params).one()
-    contractor_sites = int(row[1 if locked else 0])
+    locks = (key is not None) + (phone is not None) if locked else 0
+    contractor_sites = int(row[locks])
     boss_cases = int(row[-1]) if key is not None else 0
     context = CaseContext(other_boss_cases=boss_cases, other_contractor_sites=contractor_sites,
                           wage=context.wage, season=context.season)
