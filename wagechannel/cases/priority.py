@@ -23,7 +23,8 @@ from wagechannel.cache import ProcessCache, watch
 from wagechannel.cases.models import Case
 from wagechannel.clock import CHINA
 from wagechannel.deadlines.limits import (AID_BEFORE_REVIEW_DAYS, ARBITRATION, CLOSE_DAYS,
-                                          LimitFacts, days_left_text, facts_of, governing_limit)
+                                          LimitFacts, TimeLimit, days_left_text, facts_of,
+                                          governing_limit)
 from wagechannel.places.models import Project, Region
 
 OPEN_STATUSES = ("pending", "accepted", "decided", "assigned", "in_progress")
@@ -146,11 +147,10 @@ class CaseContext:
     season: SeasonWindow | None = None
 
 
-def _limit_factor(facts: LimitFacts, today: date) -> Factor | None:
-    """Time limits: the closer, the higher. A limit that seems past is never demoted below
-    "no money for food": a demand for pay restarts the year and the employer must raise the
-    limit (LDMAL art. 27), so it needs prompt review."""
-    limit = governing_limit(facts)
+def _limit_factor(facts: LimitFacts, today: date, limit: TimeLimit | None) -> Factor | None:
+    """Time limits (`limit`: the facts' governing limit): the closer, the higher. A limit that
+    seems past is never demoted below "no money for food": a demand for pay restarts the year
+    and the employer must raise the limit (LDMAL art. 27), so it needs prompt review."""
     if limit is None:
         if facts.award_kind and facts.award_date is None:
             return Factor("limit", 60, "已收到裁决书或判决书，收到日期不明：起诉期限只有15天，需尽快核实",
@@ -195,9 +195,10 @@ VULNERABLE_FACTORS = {
 }
 
 
-def lead_factors(lead: Any, today: date, context: CaseContext | None = None) -> list[Factor]:
+def lead_factors(lead: Any, today: date, context: CaseContext | None = None, *,
+                 limit: Any = None) -> list[Factor]:
     """What one report says that makes it urgent. `lead` is a stored Lead, a LeadInput or a
-    row with the same attribute names."""
+    row with the same attribute names; `limit`, its governing limit when already known."""
     context = context or CaseContext()
     in_season = context.season is not None and context.season.contains(today)
     urgent = getattr(lead, "urgent", None) or ()
@@ -207,9 +208,10 @@ def lead_factors(lead: Any, today: date, context: CaseContext | None = None) -> 
     if "no_money" in urgent:
         # Before the Spring Festival "no money to go home" is the emergency of the year.
         factors.append(Factor("no_money", 60, "没钱吃饭或回家", URGENT if in_season else PRIORITY))
-    limit = _limit_factor(facts_of(lead), today)
-    if limit is not None:
-        factors.append(limit)
+    facts = facts_of(lead)
+    timed = _limit_factor(facts, today, governing_limit(facts) if limit is None else limit or None)
+    if timed is not None:
+        factors.append(timed)
     workers = workers_factor(getattr(lead, "workers_affected", None) or 1)
     if workers is not None:
         factors.append(workers)
@@ -325,8 +327,10 @@ def case_priority(leads: Sequence[Any], today: date,
     context = context or CaseContext()
     workers = workers_for(leads)
     strongest: dict[str, Factor] = {}
-    for lead in leads:
-        for factor in lead_factors(lead, today, context):
+    # Each report's governing limit once (working-day arithmetic is the costly part); False: none.
+    limits = [governing_limit(facts_of(lead)) for lead in leads]
+    for lead, limit in zip(leads, limits):
+        for factor in lead_factors(lead, today, context, limit=limit or False):
             if factor.key == "workers":
                 continue  # the case's own count below
             if factor.key not in strongest or factor.score > strongest[factor.key].score:
@@ -337,8 +341,8 @@ def case_priority(leads: Sequence[Any], today: date,
     factors = sorted(strongest.values(), key=lambda f: FACTOR_ORDER.index(f.key))
     score = sum(f.score for f in factors)
     rank = min([score_rank(score), *(f.rank for f in factors)])
-    limits = [limit for limit in (governing_limit(facts_of(lead)) for lead in leads) if limit]
-    nearest = min(limits, key=lambda limit: limit.last_day) if limits else None
+    known = [limit for limit in limits if limit]
+    nearest = min(known, key=lambda limit: limit.last_day) if known else None
     return {"priority": score, "priority_reasons": [f.reason for f in factors],
             "limitation_end": nearest.last_day if nearest else None,
             "limitation_kind": nearest.kind if nearest else None,
