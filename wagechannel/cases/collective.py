@@ -5,10 +5,10 @@ staff merge two cases or split a worker out. Each worker stays a claimant with t
 Grouping runs inside the report's one transaction (intake.services.store_report through
 routing.open_case), so it is written for the fewest statements:
 
-1. what only the database knows about the report's context — the general contractor's other
-   sites with cases and the same boss's other cases within 90 days, counted up to REPEAT_CAP —
-   and, on PostgreSQL when the report can be grouped, transaction-level advisory locks on the
-   site and the boss's name, then the site and the boss's phone. Two reports about one boss
+1. what only the database knows about the report's context — the same boss's other cases
+   within 90 days, counted up to REPEAT_CAP (the contractor's other sites with cases are
+   counted once a minute per process) — and, on PostgreSQL, transaction-level advisory locks
+   on the site and the boss's name, then the site and the boss's phone. Two reports about one boss
    arriving together would otherwise both find no case and open two; the lock makes the second
    wait until the first commits, and its next statement (a new snapshot under READ COMMITTED)
    then finds the first one's case. SQLite serialises writers already (BEGIN IMMEDIATE).
@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from wagechannel.accounts.models import User
 from wagechannel.accounts.services import record
+from wagechannel.cache import ProcessCache
 from wagechannel.cases.models import Case, CaseContact, Claimant
 from wagechannel.cases.priority import (OPEN_STATUSES, REPEAT_CAP, CaseContext, CaseSettings,
                                         case_priority, local_wage, reprioritise, repeat_since)
@@ -126,29 +127,32 @@ def _candidate(case: Any, *, by_phone: bool) -> Any:
     return and_(_open_in_window(case), or_(same_boss, _same_phone(case)) if by_phone else same_boss)
 
 
-def _context_columns(*, by_boss: bool, by_phone: bool) -> list[Any]:
-    """The general contractor's other sites with cases within 90 days, and (when the report
-    names a boss) the other cases of the same boss at its sites, each counted up to
-    REPEAT_CAP; the case this report joins is not "other". Index searches only: the
-    contractor's projects, and ix_legal_case_grouping (project_id, employer_key, created_at)."""
-    since = bindparam("g_since", type_=_case.c.created_at.type)
+def _other_sites() -> Any:
+    """The general contractor's other sites with a case within 90 days, counted up to
+    REPEAT_CAP (the contractor's projects by index, a case of each by ix_legal_case_grouping)."""
     contractor = (select(_project.c.contractor_id).where(_project.c.id == bindparam("g_project"))
                   .scalar_subquery())
-    site = _project.alias("other_site")
-    site_case = _case.alias("site_case")
-    other_sites = (select(site.c.id).where(
+    site, site_case = _project.alias("other_site"), _case.alias("site_case")
+    sites = (select(site.c.id).where(
         site.c.contractor_id == contractor, site.c.id != bindparam("g_project"),
-        exists().where(site_case.c.project_id == site.c.id, site_case.c.created_at >= since)))
-    queries = [other_sites]
-    if by_boss:
-        other = _case.alias("other_case")
-        sites = select(_project.c.id).where(_project.c.contractor_id == contractor)
-        queries.append(select(other.c.id).where(
-            other.c.project_id.in_(sites), other.c.employer_key == bindparam("g_key"),
-            other.c.created_at >= since,
-            ~func.coalesce(_candidate(other, by_phone=by_phone), false(), type_=Boolean)))
-    return [select(func.count()).select_from(query.limit(REPEAT_CAP).subquery()).scalar_subquery()
-            for query in queries]
+        exists().where(site_case.c.project_id == site.c.id,
+                       site_case.c.created_at >= bindparam("g_since",
+                                                           type_=_case.c.created_at.type))))
+    return select(func.count()).select_from(sites.limit(REPEAT_CAP).subquery())
+
+
+def _other_boss_cases(*, by_phone: bool) -> Any:
+    """Other cases naming the same boss at the contractor's sites within 90 days, counted up to
+    REPEAT_CAP; the case this report joins is not "other" (ix_legal_case_grouping)."""
+    contractor = (select(_project.c.contractor_id).where(_project.c.id == bindparam("g_project"))
+                  .scalar_subquery())
+    other = _case.alias("other_case")
+    sites = select(_project.c.id).where(_project.c.contractor_id == contractor)
+    cases = select(other.c.id).where(
+        other.c.project_id.in_(sites), other.c.employer_key == bindparam("g_key"),
+        other.c.created_at >= bindparam("g_since", type_=_case.c.created_at.type),
+        ~func.coalesce(_candidate(other, by_phone=by_phone), false(), type_=Boolean))
+    return select(func.count()).select_from(cases.limit(REPEAT_CAP).subquery()).scalar_subquery()
 
 
 def _find(*, by_phone: bool) -> Any:
@@ -176,33 +180,40 @@ def _find(*, by_phone: bool) -> Any:
             .with_for_update(of=_case))
 
 
-# Built once: on the report path, building and caching statements costs more than running them.
-# A variant per case: with or without the advisory lock (PostgreSQL, a report that can be
-# grouped), a boss's name to count, a boss's phone to match.
-def _locks(*, by_boss: bool, by_phone: bool) -> list[Any]:
-    """Always the name's lock before the phone's (evaluated in order), one of each at most:
-    no two reports can wait for each other in a cycle."""
+def _locks(*, by_phone: bool) -> list[Any]:
+    """The name's lock, then the phone's (evaluated in order), one of each at most: no two
+    reports can wait for each other in a cycle."""
     return [func.pg_advisory_xact_lock(kind, bindparam(name))
-            for kind, name, wanted in ((LOCK_BY_NAME, "g_lock_name", by_boss),
+            for kind, name, wanted in ((LOCK_BY_NAME, "g_lock_name", True),
                                        (LOCK_BY_PHONE, "g_lock_phone", by_phone)) if wanted]
-
-
-_FLAGS = (False, True)
-_CONTEXT = {(locked, by_boss, by_phone): select(
-    *(_locks(by_boss=by_boss, by_phone=by_phone) if locked else []),
-    *_context_columns(by_boss=by_boss, by_phone=by_phone))
-    for locked in _FLAGS for by_boss in _FLAGS for by_phone in _FLAGS}
 
 
 def _lock_key(project_id: int, text: str) -> int:
     digest = hashlib.blake2b(f"{project_id}:{text}".encode(), digest_size=4).digest()
     return int.from_bytes(digest, "big", signed=True)
+
+
+# Built once: on the report path, building and caching statements costs more than running them.
+# A variant per case: with or without the advisory locks (PostgreSQL), a boss's phone to match.
+_FLAGS = (False, True)
+_OTHER_SITES = _other_sites()
+_CONTEXT = {(locked, by_phone): select(*(_locks(by_phone=by_phone) if locked else []),
+                                       _other_boss_cases(by_phone=by_phone))
+            for locked in _FLAGS for by_phone in _FLAGS}
 _FIND = {by_phone: _find(by_phone=by_phone) for by_phone in _FLAGS}
 JOINED_FIELDS = ("priority", "priority_reasons", "limitation_end", "limitation_kind",
                  "limitation_provisional", "tier", "tier_rank", "worker_count",
                  "collective_level", "updated_at")
 _UPDATE_JOINED = (update(_case).where(_case.c.id == bindparam("b_id"))
                   .values({name: bindparam(f"b_{name}") for name in JOINED_FIELDS}))
+# A site's contractor gains or loses other sites with cases rarely: each process counts them
+# once a minute per site (and the daily refresh recounts the cases of a changed contractor).
+_sites: ProcessCache[int] = ProcessCache("contractor's other sites")
+
+
+def other_sites(session: Session, project_id: int, today: date) -> int:
+    return _sites.get((project_id, today), lambda: int(session.connection().execute(
+        _OTHER_SITES, {"g_project": project_id, "g_since": repeat_since(today)}).scalar_one()))
 
 
 @dataclass
@@ -221,29 +232,26 @@ def group_report(session: Session, lead: Any, *, project_id: int | None, region_
                  centre_id: int, today: date, now: datetime,
                  settings: CaseSettings) -> Grouping:
     """Find the open case a new report joins, and the context of its priority. Statements: none
-    without a project; one (the context) when the report names no boss; two otherwise."""
-    key = employer_key_of(lead)
+    when the report names no boss (the site's context is cached per process); otherwise two
+    (the locks and the boss's other cases, then the case to join with its reports)."""
+    key = employer_key_of(lead)  # the boss's name, else "tel:" and the phone
     phone = phone_digits(getattr(lead, "employer_phone", None))
-    context = CaseContext(wage=local_wage(session, project_id, region_code), season=settings.season)
+    wage = local_wage(session, project_id, region_code)
     if project_id is None:
+        return Grouping(key, CaseContext(wage=wage, season=settings.season))
+    context = CaseContext(other_contractor_sites=other_sites(session, project_id, today),
+                          wage=wage, season=settings.season)
+    if key is None:
         return Grouping(key, context)
-    groupable = key is not None or phone is not None
     connection = session.connection()
-    params = {"g_project": project_id, "g_centre": centre_id, "g_key": key or "",
+    params = {"g_project": project_id, "g_centre": centre_id, "g_key": key,
               "g_phone": phone or "", "g_since": repeat_since(today),
-              "g_cutoff": now - timedelta(days=settings.collective_window_days)}
-    locked = groupable and connection.dialect.name == "postgresql"
-    if locked:
-        params["g_lock_name"] = _lock_key(project_id, key) if key is not None else 0
-        params["g_lock_phone"] = _lock_key(project_id, phone) if phone is not None else 0
-    row = connection.execute(_CONTEXT[locked, key is not None, phone is not None], params).one()
-    locks = (key is not None) + (phone is not None) if locked else 0
-    contractor_sites = int(row[locks])
-    boss_cases = int(row[-1]) if key is not None else 0
-    context = CaseContext(other_boss_cases=boss_cases, other_contractor_sites=contractor_sites,
-                          wage=context.wage, season=context.season)
-    if not groupable:
-        return Grouping(key, context)
+              "g_cutoff": now - timedelta(days=settings.collective_window_days),
+              "g_lock_name": _lock_key(project_id, key),
+              "g_lock_phone": _lock_key(project_id, phone) if phone is not None else 0}
+    locked = connection.dialect.name == "postgresql"
+    row = connection.execute(_CONTEXT[locked, phone is not None], params).one()
+    context = replace(context, other_boss_cases=int(row[-1]))
     rows = list(connection.execute(_FIND[phone is not None], params))
     if not rows:
         return Grouping(key, context)
