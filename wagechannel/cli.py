@@ -649,5 +649,15 @@ def scheduler() -> None:
         click.echo("定时任务已停止。")
 
 
+def _deadline_commands() -> None:
+    """`deadlines`, `calendar` and `remind` (wagechannel/deadlines/cli.py)."""
+    from wagechannel.deadlines.cli import calendar, deadlines, remind
+    for command in (deadlines, calendar, remind):
+        main.add_command(command)
+
+
+_deadline_commands()
+
+
 if __name__ == "__main__":
     main()

@@ -42,6 +42,30 @@ class Defaults:
     # may run over New Year; empty: no season). Checked when the application starts.
     COLLECTIVE_WINDOW_DAYS = 30
     SEASON_WINDOW = "12-01..02-15"
+    # Deadlines and reminders (wagechannel/deadlines/settings.py checks these at start).
+    # The centre's first contact with a worker who reported: a service target, not a statute.
+    FIRST_CONTACT_WORKING_DAYS = 1
+    # Each reminder tick seeds the intake deadlines of cases and reports this young (the first
+    # tick ever seeds every open case once).
+    SEED_WINDOW_DAYS = 60
+    # Supervisors (主管): usernames, comma-separated. Each supervises its own organisation; a
+    # listed admin, or every admin where an organisation has none listed, supervises the rest.
+    SUPERVISORS = ""
+    # E-mail addresses of recipients, by username: JSON {"zhang": "zhang@example.cn"} or
+    # "zhang=zhang@example.cn,li=li@example.cn". Users without one get the in-app inbox only.
+    REMINDER_EMAILS = ""
+    # Group robots per organisation: JSON {"<organisation id>": {"wecom": "https://...",
+    # "dingtalk": "https://...", "dingtalk_secret": "SEC..."}}.
+    WEBHOOKS = ""
+    SMTP_HOST: str | None = None  # None: no e-mail
+    SMTP_PORT = 25
+    SMTP_USER: str | None = None
+    SMTP_PASSWORD: str | None = None
+    SMTP_FROM: str | None = None
+    SMTP_TLS = "auto"  # auto (SSL on 465, else STARTTLS when offered) | ssl | starttls | none
+    REMINDER_MAX_ATTEMPTS = 6  # then the reminder shows as failed at /admin/reminders
+    REMINDER_BACKOFF_SECONDS = 60  # doubled after each failed attempt, at most six hours
+    DIGEST_HOUR = 8  # the liaisons' daily digest goes out from this hour (China time)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
 

@@ -2,13 +2,17 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
 from wagechannel.clock import CHINA, local_today
 from wagechannel.extensions import db
+
+if TYPE_CHECKING:
+    from wagechannel.deadlines.reminders import TickResult
 
 log = logging.getLogger(__name__)
 ROUTE_INTERVAL_SECONDS = 60
@@ -101,6 +105,31 @@ def purge_scan_visitors(app: Flask) -> int:
             return purge(session, today=local_today())
 
 
+REMIND_INTERVAL_SECONDS = 60
+
+
+def remind(app: Flask, now: datetime | None = None, *,
+           backfill: bool | None = None) -> "TickResult":
+    """One reminder tick (deadlines/reminders.py): seed the intake deadlines, write each
+    stage's messages to the outbox once, the liaisons' digest, and deliver what is due. `now`
+    is the tick's only clock (tests set it)."""
+    from wagechannel.db import utcnow
+    from wagechannel.deadlines.reminders import tick
+    from wagechannel.deadlines.settings import reminder_settings
+
+    with app.app_context():
+        with_calendar()
+        result = tick(db.unit_of_work, now=now or utcnow(),
+                      settings=reminder_settings(app.config), backfill=backfill)
+    delivery = result.delivery
+    if result.seeded or result.written or result.digests or delivery.sent or delivery.failed:
+        log.info("reminders: %d deadlines seeded, %d settled, %d messages written, %d digests, "
+                 "%d sent, %d retrying, %d failed", result.seeded, result.settled,
+                 result.written, result.digests, delivery.sent, delivery.retrying,
+                 delivery.failed)
+    return result
+
+
 def build_scheduler(app: Flask) -> BlockingScheduler:
     scheduler = BlockingScheduler(timezone=CHINA)
     scheduler.add_job(route_pending, "interval", seconds=ROUTE_INTERVAL_SECONDS, args=[app],
@@ -116,4 +145,8 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
                       id="erase_expired_personal_data", coalesce=True, max_instances=1)
     scheduler.add_job(purge_scan_visitors, "cron", hour=1, minute=15, args=[app],
                       id="purge_scan_visitors", coalesce=True, max_instances=1)
+    # Reminders: every minute; a late run (the process was busy or stopped) still runs within
+    # the hour, once, and never beside itself. A second scheduler process is harmless.
+    scheduler.add_job(remind, "interval", seconds=REMIND_INTERVAL_SECONDS, args=[app],
+                      id="remind", coalesce=True, max_instances=1, misfire_grace_time=3600)
     return scheduler

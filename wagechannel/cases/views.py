@@ -24,7 +24,9 @@ from wagechannel.cases.services import can_view_case, same_worker_leads, sees_pe
 from wagechannel.cases.timeline import record_contact, timeline
 from wagechannel.cases.workflow import TRANSITIONS, WorkflowError
 from wagechannel.clock import local_today
+from wagechannel.deadlines import records
 from wagechannel.deadlines.limits import AID_BEFORE_REVIEW_DAYS, facts_of, limits_for
+from wagechannel.deadlines.rules import RULES
 from wagechannel.errors import DomainError
 from wagechannel.extensions import db
 from wagechannel.intake import models
@@ -74,6 +76,8 @@ def _page(case: Case, status: int = 200, *, full: bool | None = None,
                                "contact_error": None, "contact": MultiDict(), **shown}
     return render_template("cases/detail.html", case=case, full=full, labels=LABELS,
                            **_related(case, today), **_workflow(case, today),
+                           deadlines=records.deadlines_shown(db.session, case.id),
+                           deadline_rules=RULES,
                            timeline=timeline(db.session, case, with_text=full,
                                              number=page_number(request.args.get("page"))),
                            **context), status
@@ -226,6 +230,7 @@ def add_contact(case_id: int) -> ResponseReturnValue:
         record_contact(db.session, case, current_user, channel=request.form.get("channel", ""),
                        note=request.form.get("note", ""), lead_id=lead_id,
                        ip=request.remote_addr)
+        records.settle(db.session, case.id, ["first_contact"], today=local_today())
     except DomainError as error:
         db.session.rollback()
         return _page(case, 422, contact_error={"field": error.field, "message": error.message},
@@ -253,6 +258,7 @@ def send_message(case_id: int, lead_id: int) -> ResponseReturnValue:
                      message_lead=lead.id)
     record(db.session, "message_to_worker", actor=current_user, object_type="lead",
            object_id=lead.id, ip=request.remote_addr)
+    records.settle(db.session, case.id, ["first_contact"], today=local_today())
     db.session.commit()
     flash("留言已发送。工人用查询码和手机后四位可以看到。", "info")
     return redirect(url_for("cases.detail", case_id=case.id) + f"#lead-{lead.id}", code=303)

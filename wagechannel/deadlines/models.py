@@ -47,6 +47,7 @@ class Deadline(Base):
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     case = relationship("Case")
+    acknowledged_by = relationship("User", foreign_keys=[acknowledged_by_id])
 
     @property
     def status_label(self) -> str:
@@ -79,3 +80,12 @@ class Reminder(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     deadline = relationship("Deadline")
+    user = relationship("User")
+
+    @property
+    def status_label(self) -> str:
+        return REMINDER_STATUSES.get(self.status, self.status)
+
+    @property
+    def channel_label(self) -> str:
+        return CHANNELS.get(self.channel, self.channel)

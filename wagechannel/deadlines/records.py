@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from wagechannel.accounts.models import User
 from wagechannel.accounts.services import record
@@ -15,7 +15,7 @@ from wagechannel.deadlines.models import Deadline
 from wagechannel.deadlines.rules import due_date
 
 __all__ = ["due_date", "open_deadline", "settle", "cancel_open", "correct_trigger",
-           "case_deadlines", "nearest_open"]
+           "case_deadlines", "deadlines_shown", "nearest_open"]
 
 OPEN = "open"
 
@@ -83,6 +83,15 @@ def correct_trigger(session: Session, deadline: Deadline, trigger: date, *, user
 def case_deadlines(session: Session, case_id: int) -> list[Deadline]:
     return list(session.scalars(select(Deadline).where(Deadline.case_id == case_id)
                                 .order_by(Deadline.status != OPEN, Deadline.due_date)))
+
+
+def deadlines_shown(session: Session, case_id: int) -> list[Deadline]:
+    """A case's deadlines as its page lists them, open first, with who acknowledged them (one
+    statement)."""
+    return list(session.scalars(select(Deadline).where(Deadline.case_id == case_id)
+                                .options(joinedload(Deadline.acknowledged_by))
+                                .order_by(Deadline.status != OPEN, Deadline.due_date,
+                                          Deadline.id)))
 
 
 def nearest_open(session: Session, case_ids: Sequence[int]) -> dict[int, Deadline]:

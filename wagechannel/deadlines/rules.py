@@ -83,6 +83,10 @@ RULES: dict[str, Rule] = {rule.code: rule for rule in (
          "法律援助中心服务标准（可配置）", "centre"),
 )}
 
+# What the calculator offers: a window's "trigger" is another limit's last day, not an event.
+CALCULATOR_RULES: dict[str, Rule] = {code: rule for code, rule in RULES.items()
+                                     if rule.unit != WINDOW}
+
 
 @dataclass(frozen=True)
 class Due:

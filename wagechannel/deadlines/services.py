@@ -11,6 +11,7 @@ from wagechannel.accounts.models import User
 from wagechannel.cache import ProcessCache, watch
 from wagechannel.deadlines.calendar import published_until
 from wagechannel.deadlines.models import CalendarEntry
+from wagechannel.deadlines.rules import Due, due_date
 from wagechannel.errors import DomainError
 from wagechannel.validation import clean_text
 
@@ -65,3 +66,12 @@ def next_year_unpublished(session: Session, today: date) -> bool:
     first = date(today.year + 1, 1, 1)
     return session.scalar(select(CalendarEntry.day).where(CalendarEntry.day >= first)
                           .limit(1)) is None
+
+
+def compute_due(code: str, trigger: date, config: Mapping[str, object]) -> Due:
+    """A rule's last day from a trigger, as every deadline record is computed (the command
+    line and the case page's calculator): first contact with the centre's configured target."""
+    if code == "first_contact":
+        from wagechannel.deadlines.settings import reminder_settings
+        return due_date(code, trigger, amount=reminder_settings(config).first_contact_days)
+    return due_date(code, trigger)

@@ -90,3 +90,6 @@ def calendar() -> ResponseReturnValue:
                            published=year <= published_until(), published_until=published_until(),
                            statutory=sorted(statutory_holidays(year)), errors=errors,
                            values=values), 422 if errors else 200
+
+# Pages of reminders (inbox, acknowledgement links, outbox, calculator), on this blueprint.
+from wagechannel.deadlines import inbox_views  # noqa: E402,F401
