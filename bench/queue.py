@@ -236,7 +236,8 @@ def load_cases(app: Any, world: World, rng: random.Random, count: int) -> float:
                 cases.append(values)
                 site = Site(None, project, county)
                 reports.append([{**lead_values(lead, site=site, channel="qr", now=now),
-                                 "code": f"{number * 50 + k:08d}"[-8:], "status": LEAD_ROUTED, "legal_aid_org_id": world.centres[county],
+                                 "code": f"{number * 50 + k:08d}"[-8:], "status": LEAD_ROUTED,
+                                 "legal_aid_org_id": world.centres[county],
                                  "bureau_org_id": world.bureaus[county]}
                                 for k, lead in enumerate(leads)])
                 done += 1
@@ -389,7 +390,8 @@ def build_items(app: Any, world: World) -> list[Item]:
         Item("staff /cases?page=40", get(staff, "/cases?page=40"),
              raw_queue(mine, {"org": centre}, user_id=ids["bench_staff"], lawyers_of=centre,
                        page=40)),
-        Item("staff tier+contractor", get(staff, f"/cases?tier=priority&contractor={world.contractor}"),
+        Item("staff tier+contractor",
+             get(staff, f"/cases?tier=priority&contractor={world.contractor}"),
              raw_queue(by_contractor, {"org": centre, "contractor": world.contractor},
                        user_id=ids["bench_staff"], lawyers_of=centre)),
         Item("admin /cases (every case)", get(admin, "/cases"),

@@ -33,7 +33,8 @@ def test_the_queue_orders_by_tier_then_nearest_limit_then_age(client, db, world)
     for name, tier, rank, limit, days in [
             ("routine_new", "routine", 2, None, 1), ("urgent_none", "urgent", 0, None, 9),
             ("urgent_far", "urgent", 0, date(2027, 1, 1), 8),
-            ("routine_old", "routine", 2, None, 5), ("priority", "priority", 1, date(2026, 12, 1), 7),
+            ("routine_old", "routine", 2, None, 5),
+            ("priority", "priority", 1, date(2026, 12, 1), 7),
             ("urgent_near", "urgent", 0, date(2026, 12, 20), 2)]:
         made[name] = make_case(db, world, tier=tier, tier_rank=rank, limitation_end=limit,
                                created_at=now - timedelta(days=days)).number

@@ -255,10 +255,10 @@ def context_factors(context: CaseContext, today: date) -> list[Factor]:
                               PRIORITY))
     if context.other_contractor_sites >= REPEAT_CONTRACTOR_SITES:
         sites = context.other_contractor_sites
-        factors.append(Factor(
-            "repeat_contractor", 10,
-            f"同一施工总承包单位近{REPEAT_DAYS}天在另外{f'{REPEAT_CAP}个以上' if sites >= REPEAT_CAP else f'{sites}个'}"
-            "工地也有欠薪案件", PRIORITY))
+        many = f"{REPEAT_CAP}个以上" if sites >= REPEAT_CAP else f"{sites}个"
+        factors.append(Factor("repeat_contractor", 10,
+                              f"同一施工总承包单位近{REPEAT_DAYS}天在另外{many}工地也有欠薪案件",
+                              PRIORITY))
     if context.season is not None and context.season.contains(today):
         factors.append(Factor("season", 10, f"春节前集中治理欠薪期间（{context.season.label}）"))
     return factors

@@ -105,7 +105,8 @@ def unrouted() -> ResponseReturnValue:
     if request.method == "POST":
         ids = unrouted_lead_ids(db.session, min_age=timedelta(0))
         db.session.rollback()
-        routed = sum(route_after_commit(db.session, lead_id, today=local_today()) for lead_id in ids)
+        routed = sum(route_after_commit(db.session, lead_id, today=local_today())
+                     for lead_id in ids)
         flash(f"重新转交：{len(ids)} 条中 {routed} 条已转交。", "info")
         return redirect(url_for("cases.unrouted"), code=303)
     page = paginate(db.session, unrouted_leads(), page_number(request.args.get("page")))
