@@ -9,7 +9,8 @@ message per deadline (the current stage), never the stages it slept through.
 Recipients:
 
 - the owner: the assigned lawyer, else the centre's legal-aid staff; for a bureau's deadline
-  (`responsible == "bureau"`) the bureau's liaisons; nobody there: the administrators;
+  (`responsible == "bureau"`) the bureau's liaisons (supervisors among them only when they are
+  the only ones); nobody there: the administrators;
 - overdue, from the first overdue working day, also the owner organisation's supervisor
   (SUPERVISORS in config.py: listed accounts supervise their own organisation; where an
   organisation has none, the listed administrators, else every administrator);
@@ -304,7 +305,10 @@ def owners(directory: Directory, due: Due) -> tuple[list[User], int | None]:
                                                                       "legal_aid_staff")
         org = lawyer.organisation_id if lawyer is not None and lawyer.organisation_id \
             else due.centre_id
-    return found, org
+    # A supervisor hears of a deadline when it is overdue, not of every one before; unless
+    # nobody else works there.
+    others = [user for user in found if user.username not in directory.settings.supervisors]
+    return others or found, org
 
 
 def recipients(directory: Directory, due: Due, level: int) -> tuple[list[Recipient], set[int]]:
@@ -422,9 +426,10 @@ def insert_rows(session: Session, rows: Sequence[dict[str, Any]]) -> int:
     if not rows:
         return 0
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    result = session.execute(insert(Reminder.__table__).on_conflict_do_nothing(
-        index_elements=["key"]), list(rows))
-    return max(int(getattr(result, "rowcount", 0) or 0), 0)
+    table = Reminder.__table__
+    result = session.execute(insert(table).on_conflict_do_nothing(index_elements=["key"])
+                             .returning(table.c.id), list(rows))
+    return len(result.all())  # only the rows that went in (rowcount is not kept by every driver)
 
 
 # --- planning: which deadlines need a message today ----------------------------------------------
