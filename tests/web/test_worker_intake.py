@@ -435,9 +435,10 @@ def test_reports_from_the_same_phone_are_linked(client, db, world) -> None:  # t
     url = f"/s/{world.board.token}"
     client.post(url, data=report_form(client, url))
     first = last_lead(db)
-    client.post(url, data=report_form(client, url, name="张三（第二次）"))
+    # Other bosses: each report is its own case (the same boss would join one collective case).
+    client.post(url, data=report_form(client, url, name="张三（第二次）", employer_name="李老板"))
     second = last_lead(db)
-    client.post(url, data=report_form(client, url, phone="13700000000"))
+    client.post(url, data=report_form(client, url, phone="13700000000", employer_name="赵老板"))
     login(client, world.users["legal_aid_staff"].username)
     page = client.get(f"/cases/{second.case_id}").get_data(as_text=True)
     related = page.split('class="related"')[1].split("</dd>")[0]
