@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from wagechannel.accounts.models import User
@@ -49,10 +49,15 @@ def mark_all_read(session: Session, user: User, now: datetime) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+def _outgoing() -> object:
+    """What leaves the application (e-mail, robots), and in-app rows nobody could receive."""
+    return or_(Reminder.channel != "inapp", Reminder.status == "failed")
+
+
 def outbox_page(session: Session, status: str, number: int) -> Page[Reminder]:
     """Messages other than the inbox's (and the in-app ones nobody could receive), newest
     first, with their recipient and deadline."""
-    query = (select(Reminder)
+    query = (select(Reminder).where(_outgoing())
              .options(joinedload(Reminder.user), joinedload(Reminder.deadline)
                       .joinedload(Deadline.case))
              .order_by(Reminder.id.desc()))
@@ -65,7 +70,7 @@ def outbox_counts(session: Session) -> dict[str, int]:
     """How many messages are in each state (one statement)."""
     counts = dict.fromkeys(REMINDER_STATUSES, 0)
     for status, count in session.execute(select(Reminder.status, func.count(Reminder.id))
-                                         .group_by(Reminder.status)):
+                                         .where(_outgoing()).group_by(Reminder.status)):
         counts[status] = int(count)
     return counts
 

@@ -17,7 +17,7 @@ from wagechannel.accounts.services import record
 from wagechannel.db import utcnow
 from wagechannel.deadlines import inbox
 from wagechannel.deadlines.models import Deadline, Reminder
-from wagechannel.deadlines.reminders import acknowledge, read_ack_token
+from wagechannel.deadlines.reminders import acknowledge, escalation_stopped, read_ack_token
 from wagechannel.deadlines.rules import CALCULATOR_RULES, RULES
 from wagechannel.deadlines.services import compute_due
 from wagechannel.deadlines.settings import reminder_settings
@@ -51,7 +51,8 @@ def _inbox_helpers() -> dict[str, Any]:
 @roles_required(*INBOX_ROLES)
 def inbox_list() -> ResponseReturnValue:
     page = inbox.inbox_page(db.session, current_user, page_number(request.args.get("page")))
-    return render_template("deadlines/inbox.html", page=page, rules=RULES)
+    return render_template("deadlines/inbox.html", page=page,
+                           unread=inbox.unread_count(db.session, current_user))
 
 
 def _own(reminder_id: int) -> Reminder:
@@ -96,8 +97,16 @@ def inbox_ack(reminder_id: int) -> ResponseReturnValue:
     done = acknowledge(db.session, reminder.deadline, user=current_user, now=now, via="inbox",
                        ip=request.remote_addr)
     db.session.commit()
-    flash("已确认：不再向上级催办这项期限。" if done else "这项期限已经办结，不需要确认。", "info")
+    flash(_acknowledged_words(reminder.deadline, done), "info")
     return _back()
+
+
+def _acknowledged_words(deadline: Deadline, done: bool) -> str:
+    if not done:
+        return "这项期限已经办结，不需要确认。"
+    if escalation_stopped(deadline):
+        return "已确认：不再向上级催办这项期限；办结前负责人仍会收到提醒。"
+    return "已确认。到最后一天仍未办结的，仍会告知主管。"
 
 
 # --- the signed link in e-mails and group messages ----------------------------------------------
@@ -126,7 +135,8 @@ def acknowledge_link(token: str) -> ResponseReturnValue:
                            organisation_id=claim.organisation_id, ip=request.remote_addr)
         db.session.commit()
     return render_template("deadlines/acknowledge.html", deadline=deadline,
-                           rule=RULES.get(deadline.rule), who=who, done=done, token=token)
+                           rule=RULES.get(deadline.rule), who=who, done=done,
+                           words=_acknowledged_words(deadline, bool(done)) if done else None)
 
 
 # --- the outbox for administrators --------------------------------------------------------------
