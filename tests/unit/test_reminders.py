@@ -110,14 +110,15 @@ def chief(db, world) -> User:  # type: ignore[no-untyped-def]
 def test_the_stage_of_a_deadline_on_working_days() -> None:
     due = date(2026, 12, 7)  # a Monday
     assert stage_on(due, date(2026, 12, 1), (3, 1, 0)) is None  # Tuesday: 4 working days before
-    assert stage_on(due, date(2026, 12, 2), (3, 1, 0)) == "before-3"
-    assert stage_on(due, date(2026, 12, 4), (3, 1, 0)) == "before-1"  # Friday: the weekend skipped
-    assert stage_on(due, date(2026, 12, 5), (3, 1, 0)) == "before-1"
-    assert stage_on(due, due, (3, 1, 0)) == "due"
+    assert stage_on(due, date(2026, 12, 2), (3, 1, 0)) == "before-3@2026-12-07"
+    assert stage_on(due, date(2026, 12, 4), (3, 1, 0)) == "before-1@2026-12-07"  # the weekend
+    assert stage_on(due, date(2026, 12, 5), (3, 1, 0)) == "before-1@2026-12-07"
+    assert stage_on(due, due, (3, 1, 0)) == "due@2026-12-07"
     # National Day 2026: 1–7 October off, Saturday 10 October a make-up working day
-    assert stage_on(date(2026, 10, 9), date(2026, 9, 30), (3, 1, 0)) == "before-3"
-    assert stage_on(date(2026, 10, 12), date(2026, 10, 9), (3, 1, 0)) == "before-3"
-    assert stage_on(date(2026, 10, 12), date(2026, 10, 10), (3, 1, 0)) == "before-1"  # make-up day
+    assert stage_on(date(2026, 10, 9), date(2026, 9, 30), (3, 1, 0)) == "before-3@2026-10-09"
+    assert stage_on(date(2026, 10, 12), date(2026, 10, 9), (3, 1, 0)) == "before-3@2026-10-12"
+    assert stage_on(date(2026, 10, 12), date(2026, 10, 10), (3, 1, 0)) == \
+        "before-1@2026-10-12"  # the make-up Saturday is a working day
     plan = stage_plan(date(2026, 12, 5))  # a Saturday: no overdue reminders today
     assert plan.overdue is None
     assert stage_plan(MONDAY).overdue == "overdue-2026-12-07"
@@ -172,7 +173,7 @@ def test_a_new_case_gets_first_contact_and_the_workers_limit_once(app, db, world
         == ["first_contact"]
     # the centre's staff hear of the new case at once (the day before the first contact is due)
     staff = world.users["legal_aid_staff"]
-    assert told(db, contact) == Counter({(staff.username, "before-1"): 1})
+    assert told(db, contact) == Counter({(staff.username, "before-1@2026-12-01"): 1})
     again = run(app, at(date(2026, 11, 30), 11))
     assert (again.seeded, again.written) == (0, 0)
     # a contact recorded where the views do not settle it (another path): the next stage
@@ -184,7 +185,7 @@ def test_a_new_case_gets_first_contact_and_the_workers_limit_once(app, db, world
     assert later.settled >= 1
     db.refresh(contact)
     assert contact.status == "met"
-    assert (staff.username, "due") not in told(db, contact)
+    assert (staff.username, "due@2026-12-01") not in told(db, contact)
 
 
 def test_a_worker_with_an_award_gets_the_fifteen_days_to_sue(app, db, world, backfilled) -> None:  # type: ignore[no-untyped-def]
@@ -228,9 +229,9 @@ def test_the_lawyer_else_the_centres_staff_and_the_bureau_for_its_own(app, db, w
     bureau = add_deadline(db, make_case(db, world, lawyer=lawyer), "inspection_acceptance",
                           TUESDAY)
     run(app, at(TUESDAY))
-    assert told(db, with_lawyer) == Counter({("lawyer", "due"): 1})
-    assert told(db, without) == Counter({("staff", "due"): 1})
-    assert told(db, bureau) == Counter({("liaison", "due"): 1})
+    assert told(db, with_lawyer) == Counter({("lawyer", "due@2026-12-01"): 1})
+    assert told(db, without) == Counter({("staff", "due@2026-12-01"): 1})
+    assert told(db, bureau) == Counter({("liaison", "due@2026-12-01"): 1})
     assert staff.username == "staff" and liaison.username == "liaison"
     body = inbox(db, lawyer)[0].body
     assert "今天是最后一天" in body and "劳动争议调解仲裁法第14条" in body
@@ -244,9 +245,9 @@ def test_escalation_owner_then_supervisor_then_liaison_until_acknowledged(app, d
     config = {"SUPERVISORS": "chief"}
     decision = add_deadline(db, make_case(db, world), "legal_aid_decision", FRIDAY)
     run(app, at(FRIDAY), **config)
-    assert told(db, decision) == Counter({("staff", "due"): 1})
+    assert told(db, decision) == Counter({("staff", "due@2026-12-04"): 1})
     run(app, at(MONDAY), **config)  # first overdue working day: the supervisor too
-    assert told(db, decision) - Counter({("staff", "due"): 1}) == Counter(
+    assert told(db, decision) - Counter({("staff", "due@2026-12-04"): 1}) == Counter(
         {("staff", "overdue-2026-12-07"): 1, ("chief", "overdue-2026-12-07"): 1})
     supervisor_message = inbox(db, boss)[-1]
     assert supervisor_message.subject.startswith("【逾期督办】") and "主管" in supervisor_message.body
@@ -303,15 +304,30 @@ def test_after_three_days_down_one_message_per_deadline_and_recipient(app, db, w
     deadlines = [add_deadline(db, make_case(db, world, lawyer=lawyer), rule, FRIDAY)
                  for rule in ("mediation", "arbitration_acceptance", "suit_after_award")]
     run(app, at(TUESDAY), **config)  # 3 working days before: one message each
-    assert Counter(stage for d in deadlines for _, stage in told(db, d)) == {"before-3": 3}
+    assert Counter(stage for d in deadlines for _, stage in told(db, d)) == {
+        "before-3@2026-12-04": 3}
     # down from Wednesday to Friday (before-1 and the last day slept through), back on Monday
     result = run(app, at(MONDAY), **config)
     for deadline in deadlines:
-        assert told(db, deadline) == Counter({("lawyer", "before-3"): 1,
+        assert told(db, deadline) == Counter({("lawyer", "before-3@2026-12-04"): 1,
                                               ("lawyer", "overdue-2026-12-07"): 1,
                                               ("chief", "overdue-2026-12-07"): 1})
     assert result.written == 6
     assert run(app, at(MONDAY, 9, 1), **config).written == 0  # the next minute: nothing
+
+
+def test_a_deadline_moved_to_a_later_day_goes_through_its_stages_again(app, db, world,
+                                                                      backfilled) -> None:  # type: ignore[no-untyped-def]
+    lawyer = world.users["lawyer"]
+    award = add_deadline(db, make_case(db, world, lawyer=lawyer), "arbitration_award", TUESDAY)
+    run(app, at(TUESDAY))
+    award.due_date = date(2026, 12, 8)  # the award's period extended, or a corrected date
+    db.flush()
+    run(app, at(date(2026, 12, 3)))  # three working days before the new last day
+    run(app, at(date(2026, 12, 8)))
+    assert told(db, award) == Counter({("lawyer", "due@2026-12-01"): 1,
+                                       ("lawyer", "before-3@2026-12-08"): 1,
+                                       ("lawyer", "due@2026-12-08"): 1})
 
 
 # --- delivery: back-off, failure, retry -------------------------------------------------------------

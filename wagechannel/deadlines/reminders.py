@@ -39,8 +39,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import (String, and_, bindparam, case, exists, literal, null, or_, select,
-                        update)
+from sqlalchemy import (Date, Integer, String, and_, bindparam, case, exists, literal, null, or_,
+                        select, tuple_, update)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -75,8 +75,10 @@ DIGEST_SHOWN = 50
 
 # --- stages ----------------------------------------------------------------------------------
 
-def stage_name(days_before: int) -> str:
-    return "due" if days_before == 0 else f"before-{days_before}"
+def stage_name(days_before: int, due: date) -> str:
+    """"before-3@2026-12-04": the stage names the last day, so a deadline moved to another
+    day (a corrected trigger) goes through its stages again."""
+    return f"{'due' if days_before == 0 else f'before-{days_before}'}@{due.isoformat()}"
 
 
 def overdue_stage(today: date) -> str:
@@ -100,7 +102,7 @@ def stage_on(due: date, today: date, stages: Iterable[int]) -> str | None:
     """The stage a deadline not yet overdue is in today: the latest one whose day has come."""
     for days_before in sorted(set(stages)):
         if working_days_before(due, days_before) <= today:
-            return stage_name(days_before)
+            return stage_name(days_before, due)
     return None
 
 
@@ -151,7 +153,7 @@ def stage_plan(today: date) -> StagePlan:
 def stage_expression(plan: StagePlan) -> Any:
     """SQL for the stage a deadline row is in today (NULL: none)."""
     whens = [(and_(Deadline.rule.in_(codes), Deadline.due_date.in_(days)), literal(stage, String))
-             for codes, stage, days in plan.groups]
+             for codes, stage, days in plan.groups]  # one last day a stage (names are dated)
     if plan.overdue is not None:
         whens.append((and_(Deadline.due_date < plan.today,
                            Deadline.rule.in_(plan.overdue_rules)),
@@ -438,18 +440,28 @@ def _postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def due_batch(session: Session, plan: StagePlan, *, after_id: int, limit: int) -> list[Due]:
-    """Open deadlines in a stage today that have no message for it yet, in id order; on
-    PostgreSQL, rows another scheduler holds are skipped (it is planning them)."""
+Cursor = tuple[date, int]  # (due_date, id) of the last deadline of the batch before
+
+
+def due_batch(session: Session, plan: StagePlan, *, after: Cursor | None,
+              limit: int) -> list[Due]:
+    """Open deadlines in a stage today that have no message for it yet, by last day: the scan
+    is the range of ix_deadline_open_due up to the horizon, however many deadlines are open
+    further off. On PostgreSQL, rows another scheduler holds are skipped (it is planning
+    them)."""
     stage = stage_expression(plan)
     query = (select(Deadline, stage.label("stage"), Case.number, Case.lawyer_id,
                     Case.legal_aid_org_id, Case.bureau_org_id, Case.accepted_at)
              .join(Case, Case.id == Deadline.case_id)
              .where(Deadline.status == "open", Deadline.due_date <= plan.horizon,
-                    Deadline.id > after_id, stage.is_not(None),
+                    stage.is_not(None),
                     ~exists().where(Reminder.deadline_id == Deadline.id,
                                     Reminder.stage == stage))
-             .order_by(Deadline.id).limit(limit))
+             .order_by(Deadline.due_date, Deadline.id).limit(limit))
+    if after is not None:
+        query = query.where(Deadline.due_date >= after[0], tuple_(
+            Deadline.due_date, Deadline.id) > tuple_(literal(after[0], Date()),
+                                                     literal(after[1], Integer())))
     if _postgresql(session):
         query = query.with_for_update(of=Deadline, skip_locked=True)
     return [Due(row[0], row[1], row[2] or f"#{row[0].case_id}", row[3], row[4], row[5],
@@ -489,10 +501,10 @@ def settle_met(session: Session, batch: list[Due]) -> list[Due]:
 
 
 def plan_batch(session: Session, plan: StagePlan, directory: Directory, *, now: datetime,
-               settings: ReminderSettings, after_id: int,
-               limit: int = PLAN_BATCH) -> tuple[int, int, int | None]:
+               settings: ReminderSettings, after: Cursor | None,
+               limit: int = PLAN_BATCH) -> tuple[int, int, Cursor | None]:
     """One batch: (messages written, deadlines settled, next cursor or None when done)."""
-    batch = due_batch(session, plan, after_id=after_id, limit=limit)
+    batch = due_batch(session, plan, after=after, limit=limit)
     if not batch:
         return 0, 0, None
     rest = settle_met(session, batch)
@@ -502,7 +514,8 @@ def plan_batch(session: Session, plan: StagePlan, directory: Directory, *, now: 
             for row in reminder_rows(directory, due, today=plan.today, now=now,
                                      settings=settings)]
     written = insert_rows(session, rows)
-    return written, len(batch) - len(rest), (batch[-1].deadline.id if len(batch) == limit
+    last = batch[-1].deadline
+    return written, len(batch) - len(rest), ((last.due_date, last.id) if len(batch) == limit
                                              else None)
 
 
@@ -679,13 +692,14 @@ def seed(unit: Unit, *, now: datetime, settings: ReminderSettings,
     with unit() as session:
         everything = backfill if backfill is not None else not backfill_done(session)
     since = None if everything else seeding.window_start(now, settings.seed_window_days)
-    made, after_case, after_lead = 0, 0, 0
-    while after_case is not None or after_lead is not None:
+    made = 0
+    cases: Any = None
+    leads: Any = None
+    while cases is not seeding.DONE or leads is not seeding.DONE:
         with unit() as session:
-            done, after_case, after_lead = seeding.seed_batch(
+            done, cases, leads = seeding.seed_batch(
                 session, now=now, working_days=settings.first_contact_days, since=since,
-                after_case=-1 if after_case is None else after_case,
-                after_lead=-1 if after_lead is None else after_lead, limit=SEED_BATCH)
+                cases=cases, leads=leads, limit=SEED_BATCH)
         made += done
     if everything:
         with unit() as session:
@@ -702,16 +716,18 @@ def tick(unit: Unit, *, now: datetime, settings: ReminderSettings,
     result.seeded, result.backfilled = seed(unit, now=now, settings=settings, backfill=backfill)
     today = now.astimezone(CHINA).date()
     plan = stage_plan(today)
-    after: int | None = 0
+    after: Cursor | None = None
     directory: Directory | None = None
-    while after is not None:
+    while True:
         with unit() as session:
             directory = Directory(session, settings) if directory is None else directory
             directory.session = session
             written, settled, after = plan_batch(session, plan, directory, now=now,
-                                                 settings=settings, after_id=after)
+                                                 settings=settings, after=after)
         result.written += written
         result.settled += settled
+        if after is None:
+            break
     if now.astimezone(CHINA).hour >= settings.digest_hour:
         def digest() -> bool:  # once a day per process (kept a few hours); the keys do the rest
             with unit() as session:

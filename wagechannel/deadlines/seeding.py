@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, and_, cast, exists, func, literal, or_, select
+from sqlalchemy import String, and_, cast, exists, func, literal, or_, select, tuple_
 from sqlalchemy.orm import Session, load_only
 
 from wagechannel.cases.models import Case, CaseContact, CaseRoute
@@ -47,15 +47,28 @@ def lead_source(lead_id: int) -> str:
 
 # --- finding what lacks its deadlines ----------------------------------------------------------
 
-def cases_lacking_first_contact(session: Session, *, since: datetime | None, after_id: int,
-                                limit: int) -> list[Any]:
-    """Open cases without a first-contact deadline (of any status), in id order."""
-    query = (select(Case.id, Case.created_at, Case.accepted_at)
-             .where(Case.status.in_(OPEN_CASES), Case.id > after_id,
-                    ~exists().where(Deadline.case_id == Case.id, Deadline.rule == FIRST_CONTACT))
-             .order_by(Case.id).limit(limit))
+Cursor = tuple[datetime, int]  # (created_at, id) of the last row of the batch before
+
+
+def _after(created: Any, key: Any, cursor: Cursor | None, since: datetime | None) -> list[Any]:
+    """Rows from `since` after the cursor, in (created_at, id) order: the created_at index
+    drives the scan, so a tick reads the window, not the table."""
+    conditions = []
     if since is not None:
-        query = query.where(Case.created_at >= since)
+        conditions.append(created >= since)
+    if cursor is not None:
+        conditions += [created >= cursor[0], tuple_(created, key) > tuple_(
+            literal(cursor[0], created.type), literal(cursor[1], key.type))]
+    return conditions
+
+
+def cases_lacking_first_contact(session: Session, *, since: datetime | None,
+                                cursor: Cursor | None, limit: int) -> list[Any]:
+    """Open cases without a first-contact deadline (of any status), oldest first."""
+    query = (select(Case.id, Case.created_at, Case.accepted_at)
+             .where(Case.status.in_(OPEN_CASES), *_after(Case.created_at, Case.id, cursor, since),
+                    ~exists().where(Deadline.case_id == Case.id, Deadline.rule == FIRST_CONTACT))
+             .order_by(Case.created_at, Case.id).limit(limit))
     return list(session.execute(query))
 
 
@@ -67,21 +80,20 @@ def _gives_a_limit() -> Any:
                     Lead.work_end.is_not(None)))
 
 
-def leads_lacking_limit(session: Session, *, since: datetime | None, after_id: int,
+def leads_lacking_limit(session: Session, *, since: datetime | None, cursor: Cursor | None,
                         limit: int) -> list[Lead]:
-    """Reports on open cases whose time limit is known but not yet a deadline of the case."""
+    """Reports on open cases whose time limit is known but not yet a deadline of the case,
+    oldest first."""
     source = literal("lead:", String) + cast(Lead.id, String)
     query = (select(Lead)
-             .options(load_only(Lead.id, Lead.case_id, Lead.employment_status, Lead.work_end,
-                                Lead.work_end_precision, Lead.demanded_on, Lead.award_kind,
-                                Lead.award_date))
+             .options(load_only(Lead.id, Lead.case_id, Lead.created_at, Lead.employment_status,
+                                Lead.work_end, Lead.work_end_precision, Lead.demanded_on,
+                                Lead.award_kind, Lead.award_date))
              .join(Case, Case.id == Lead.case_id)
-             .where(Case.status.in_(OPEN_CASES), Lead.id > after_id, Lead.erased_at.is_(None),
-                    _gives_a_limit(),
+             .where(Case.status.in_(OPEN_CASES), Lead.erased_at.is_(None), _gives_a_limit(),
+                    *_after(Lead.created_at, Lead.id, cursor, since),
                     ~exists().where(Deadline.case_id == Lead.case_id, Deadline.source == source))
-             .order_by(Lead.id).limit(limit))
-    if since is not None:
-        query = query.where(Lead.created_at >= since)
+             .order_by(Lead.created_at, Lead.id).limit(limit))
     return list(session.scalars(query))
 
 
@@ -170,23 +182,30 @@ def seed_limits(session: Session, leads: Iterable[Lead], *, now: datetime) -> in
     return made
 
 
+DONE = object()  # a kind of row with nothing left in this pass
+
+
 def seed_batch(session: Session, *, now: datetime, working_days: int, since: datetime | None,
-               after_case: int, after_lead: int, limit: int) -> tuple[int, int | None, int | None]:
-    """One batch of each kind; returns (deadlines made, next case cursor, next lead cursor),
-    a cursor None when its kind is done."""
+               cases: Cursor | None | object, leads: Cursor | None | object,
+               limit: int) -> tuple[int, Cursor | object, Cursor | object]:
+    """One batch of each kind still going; returns (deadlines made, next case cursor, next
+    lead cursor), DONE for a kind that has no more."""
     made = 0
-    next_case: int | None = None
-    next_lead: int | None = None
-    if after_case >= 0:
-        rows = cases_lacking_first_contact(session, since=since, after_id=after_case,
+    next_cases: Cursor | object = DONE
+    next_leads: Cursor | object = DONE
+    if cases is not DONE:
+        rows = cases_lacking_first_contact(session, since=since, cursor=cases,  # type: ignore[arg-type]
                                            limit=limit)
         made += seed_first_contacts(session, rows, now=now, working_days=working_days)
-        next_case = rows[-1].id if len(rows) == limit else None
-    if after_lead >= 0:
-        leads = leads_lacking_limit(session, since=since, after_id=after_lead, limit=limit)
-        made += seed_limits(session, leads, now=now)
-        next_lead = leads[-1].id if len(leads) == limit else None
-    return made, next_case, next_lead
+        if len(rows) == limit:
+            next_cases = (rows[-1].created_at, rows[-1].id)
+    if leads is not DONE:
+        found = leads_lacking_limit(session, since=since, cursor=leads,  # type: ignore[arg-type]
+                                    limit=limit)
+        made += seed_limits(session, found, now=now)
+        if len(found) == limit:
+            next_leads = (found[-1].created_at, found[-1].id)
+    return made, next_cases, next_leads
 
 
 def window_start(now: datetime, days: int) -> datetime:
