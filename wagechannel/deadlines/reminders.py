@@ -519,7 +519,11 @@ def plan_batch(session: Session, plan: StagePlan, directory: Directory, *, now: 
                                              else None)
 
 
-# --- the liaisons' daily digest --------------------------------------------------------------------
+# --- the liaisons' daily digest ---------------------------------------------------------------
+
+def _label(code: str) -> str:
+    return RULES[code].label if code in RULES else code
+
 
 _digests_done: ProcessCache[bool] = ProcessCache("reminder digests", ttl=6 * 3600.0)
 
@@ -547,7 +551,7 @@ def digest_rows(session: Session, directory: Directory, plan: StagePlan, *, now:
         overdue = sum(1 for row in found if row.due_date < today)
         subject = (f"【每日汇总】{today.isoformat()} 本辖区期限：逾期{overdue}项，"
                    f"临近{len(found) - overdue}项")
-        lines = [f"{row.number or '#' + str(row.case_id)}　{RULES[row.rule].label if row.rule in RULES else row.rule}"
+        lines = [f"{row.number or '#' + str(row.case_id)}　{_label(row.rule)}"
                  f"　最后一天 {row.due_date.isoformat()}（{_when(row.due_date, today)}）"
                  f"{'（暂定）' if row.provisional else ''}"
                  for row in found[:DIGEST_SHOWN]]
