@@ -31,9 +31,9 @@ from wagechannel.cases import workflow
 from wagechannel.cases.blueprint import CASE_ROLES
 from wagechannel.cases.cooperation import (case_access, case_cooperation, may_refer,
                                            refer_to_bureau)
-from wagechannel.cases.models import (COLLECTIVE_LEVELS, HARDSHIP_BASES, OUTCOMES,
-                                      PAYERS, ROUTE_DATES, ROUTES, TIERS, Assignment, Case,
-                                      Claimant)
+from wagechannel.cases.models import (COLLECTIVE_LEVELS, HARDSHIP_BASES, OUTCOME_LABELS,
+                                      OUTCOMES, PAYERS, ROUTE_DATES, ROUTES, TIERS, Assignment,
+                                      Case, Claimant)
 from wagechannel.cases.services import (MAX_AGE_DAYS, STATE_CHOICES, can_view_case, case_filters,
                                         filtered_cases, sees_personal_data)
 from wagechannel.cases.timeline import timeline
@@ -438,7 +438,7 @@ def detail(case: Case, user: User, *, full: bool) -> dict[str, Any]:
                     "started_at": _iso(r.started_at),
                     **{name: _iso(getattr(r, name)) for name in ROUTE_DATES}}
                    for r in case.routes],
-        "outcome": {"outcome": case.outcome, "label": OUTCOMES.get(case.outcome or ""),
+        "outcome": {"outcome": case.outcome, "label": OUTCOME_LABELS.get(case.outcome or ""),
                     "amount_recovered": _yuan(case.amount_recovered_fen),
                     "paid_by": case.paid_by, "paid_by_label": PAYERS.get(case.paid_by or ""),
                     "note": case.outcome_note, "closed_at": _iso(case.closed_at)}

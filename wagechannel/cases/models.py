@@ -31,6 +31,8 @@ ROUTE_DATES = {"filed_on": "申请或起诉日", "accepted_on": "受理日", "he
                "decided_on": "裁决书、判决书或调解书送达日"}
 OUTCOMES = {"recovered": "全部追回", "partial": "部分追回", "withdrawn": "撤回",
             "unreachable": "联系不上当事人", "transferred": "移交其他机构"}
+# What a closed case may say: the outcomes staff choose, and a case emptied by a merge.
+OUTCOME_LABELS = {**OUTCOMES, "merged": "并入其他案件"}
 PAYERS = {"employer": "用人单位或包工头", "general_contractor": "施工总承包单位先行清偿（条例第30条）",
           "wage_deposit": "工资保证金", "other": "其他"}
 TIERS = {"urgent": "紧急", "priority": "优先", "routine": "常规"}
@@ -58,6 +60,10 @@ class Case(Base):
           for name, columns in (("centre", ("legal_aid_org_id",)), ("bureau", ("bureau_org_id",)),
                                 ("lawyer", ("lawyer_id",)), ("all", ()))),
         Index("ix_legal_case_grouping", "project_id", "employer_key", "created_at"),
+        # The queue's count of open cases per centre, bureau or lawyer.
+        Index("ix_legal_case_centre_status", "legal_aid_org_id", "status"),
+        Index("ix_legal_case_bureau_status", "bureau_org_id", "status"),
+        Index("ix_legal_case_lawyer_status", "lawyer_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, joinedload
 from wagechannel.accounts.models import AuditEvent, User
 from wagechannel.accounts.privacy import mask_name
 from wagechannel.accounts.services import record
-from wagechannel.cases.models import (CASE_STATUSES, CONTACT_CHANNELS, OUTCOMES, PAYERS,
+from wagechannel.cases.models import (CASE_STATUSES, CONTACT_CHANNELS, OUTCOME_LABELS, PAYERS,
                                       ROUTE_DATES, ROUTES, Case, CaseContact)
 from wagechannel.cases.cooperation import TIMELINE_LABELS
 from wagechannel.cases.workflow import TRANSITIONS
@@ -193,7 +193,7 @@ def _event_words(action: str, detail: dict[str, Any], names: dict[str, str]) -> 
         extra = (f"{ROUTES.get(str(detail.get('route')), '')} "
                  f"{ROUTE_DATES.get(str(detail.get('field')), '')} {detail.get('date') or ''}")
     elif action == "case_close":
-        parts = [OUTCOMES.get(str(detail.get("outcome")), "")]
+        parts = [OUTCOME_LABELS.get(str(detail.get("outcome")), "")]
         if detail.get("amount_recovered_fen"):
             parts.append(f"追回 {yuan(int(detail['amount_recovered_fen']))}")
         if detail.get("paid_by"):

@@ -18,8 +18,8 @@ from wagechannel.cases import workflow
 from wagechannel.cases.blueprint import CASE_ROLES, bp
 from wagechannel.cases.cooperation import case_access
 from wagechannel.cases.messages import add_message
-from wagechannel.cases.models import (CONTACT_CHANNELS, HARDSHIP_BASES, OUTCOMES, PAYERS,
-                                      ROUTE_DATES, ROUTES, Case)
+from wagechannel.cases.models import (CONTACT_CHANNELS, HARDSHIP_BASES, OUTCOME_LABELS,
+                                      OUTCOMES, PAYERS, ROUTE_DATES, ROUTES, Case)
 from wagechannel.cases.services import can_view_case, same_worker_leads, sees_personal_data
 from wagechannel.cases.timeline import record_contact, timeline
 from wagechannel.cases.workflow import TRANSITIONS, WorkflowError
@@ -36,7 +36,8 @@ LABELS = {"trade": models.TRADES, "evidence": models.EVIDENCE, "urgent": models.
           "best_time": models.BEST_TIMES, "employer_kind": models.EMPLOYER_KINDS,
           "award": models.AWARDS}
 WORKFLOW_LABELS = {"hardship": HARDSHIP_BASES, "routes": ROUTES, "route_dates": ROUTE_DATES,
-                   "outcomes": OUTCOMES, "payers": PAYERS, "channels": CONTACT_CHANNELS}
+                   "outcomes": OUTCOMES, "outcome_labels": OUTCOME_LABELS, "payers": PAYERS,
+                   "channels": CONTACT_CHANNELS}
 ACTING_ROLES = ("legal_aid_staff", "lawyer")  # admin passes every role check
 
 

@@ -72,6 +72,13 @@ def is_working_day(day: date) -> tuple[bool, bool]:
     entered = _entries_now().get(day)
     if entered is not None:
         return entered, day.year > published_until()
+    return _calendar_day(day)
+
+
+@lru_cache(maxsize=8192)
+def _calendar_day(day: date) -> tuple[bool, bool]:
+    """The published or provisional answer for a day (the same for the life of the process;
+    chinesecalendar checks its whole table on every call)."""
     try:
         return bool(chinese_calendar.is_workday(day)), False
     except NotImplementedError:

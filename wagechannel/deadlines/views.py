@@ -27,6 +27,11 @@ def _calendar_for_this_request() -> None:
     set_entries(lambda: calendar_entries(db.session))
 
 
+@bp.teardown_app_request
+def _calendar_after_request(_error: BaseException | None) -> None:
+    set_entries({})  # a thread serves other requests (and tests) after this one
+
+
 @bp.app_context_processor
 def _calendar_warning() -> dict[str, Any]:
     def warning() -> str | None:

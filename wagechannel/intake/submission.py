@@ -16,7 +16,7 @@ from wagechannel.crypto import keyring
 from wagechannel.intake.evidence import MAX_PHOTOS, ProcessedFile, process_photo, process_voice
 from wagechannel.validation import Invalid
 
-MULTI_FIELDS = ("evidence", "urgent")
+MULTI_FIELDS = ("evidence", "urgent", "vulnerable")
 NONCE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
