@@ -642,7 +642,8 @@ def scheduler() -> None:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     app = _ready_app()
-    click.echo("定时任务已启动（Ctrl+C 停止）：每分钟重试转交未转交的线索。")
+    click.echo("定时任务已启动（Ctrl+C 停止）：每分钟转交未转交的线索、发送期限提醒；"
+               "每天刷新案件的紧急程度、删除过期的个人信息和扫码地址。")
     try:
         build_scheduler(app).start()
     except (KeyboardInterrupt, SystemExit):

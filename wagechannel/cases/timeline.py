@@ -37,6 +37,7 @@ MAX_NOTE = 2000
 ACTION_WORDS = {
     "view_personal_data": "查看了当事人的个人信息",
     "case_contact": "记录了和工人的联系",
+    "deadline_acknowledged": "确认期限提醒，正在处理",
     **TIMELINE_LABELS,
     "case_merge": "合并案件",
     "case_split": "拆分出当事人",

@@ -30,7 +30,8 @@ class Deadline(Base):
     """One dated obligation of a case, from a rule and a trigger date (deadlines/rules.py)."""
 
     __tablename__ = "deadline"
-    __table_args__ = (Index("ix_deadline_open_due", "status", "due_date"),)
+    __table_args__ = (Index("ix_deadline_open_due", "status", "due_date"),
+                      Index("ix_deadline_case_rule", "case_id", "rule"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("legal_case.id", ondelete="CASCADE"),
