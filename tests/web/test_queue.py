@@ -282,3 +282,22 @@ def test_the_api_takes_several_vulnerable_answers(client, db, world) -> None:  #
     properties = schema["paths"]["/api/v1/leads"]["post"]["requestBody"]["content"][
         "application/json"]["schema"]["properties"]
     assert properties["vulnerable"]["items"]["enum"] == ["elderly", "disabled", "minor"]
+
+
+def test_the_queue_shows_each_cases_nearest_open_deadline(client, db, world) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from tests.conftest import login as log_in
+    from wagechannel.cases import workflow
+    from wagechannel.cases.models import Case
+    from sqlalchemy import select
+    url = f"/s/{world.board.token}"
+    from tests.conftest import report_form
+    client.post(url, data=report_form(client, url))
+    case = db.scalar(select(Case).order_by(Case.id.desc()))
+    workflow.accept(db, case, world.users["legal_aid_staff"], today=date(2026, 9, 28))
+    db.commit()
+    log_in(client, "staff")
+    page = client.get("/cases").get_data(as_text=True)
+    cell = page.split('class="next-deadline"')[1].split("</span>")[0]
+    assert "作出是否给予法律援助的决定" in cell and "2026-10-08" in cell

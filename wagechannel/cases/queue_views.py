@@ -24,6 +24,8 @@ from wagechannel.clock import local_today
 from wagechannel.deadlines.limits import facts_of, governing_limit
 from wagechannel.extensions import db
 from wagechannel.intake.models import VULNERABLE
+from wagechannel.deadlines.records import nearest_open
+from wagechannel.deadlines.rules import RULES
 from wagechannel.paging import page_number, paginate
 from wagechannel.places.models import Contractor, Project
 
@@ -67,10 +69,12 @@ def queue() -> ResponseReturnValue:
     filters, errors = case_filters(request.args)
     query = filtered_cases(current_user, filters, claimants=False).options(*ROW_COLUMNS)
     page = paginate(db.session, query, page_number(request.args.get("page")))
-    summaries = claimant_summaries(db.session, [case.id for case in page.items])
+    ids = [case.id for case in page.items]
+    summaries = claimant_summaries(db.session, ids)
     return render_template("cases/queue.html", page=page, cases=page.items, today=local_today(),
                            filters=filters, errors=errors, typed=request.args,
                            summaries=summaries, links=_row_links(filters),
+                           deadlines=nearest_open(db.session, ids), rules=RULES,
                            **_filter_choices(filters))
 
 
