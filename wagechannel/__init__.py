@@ -46,6 +46,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from wagechannel.accounts.views import bp as accounts_bp
     from wagechannel.boards.views import bp as boards_bp
+    from wagechannel.bureau.views import bp as bureau_bp
     from wagechannel.cases.api import bp as cases_api_bp
     from wagechannel.cases.views import bp as cases_bp
     from wagechannel.deadlines.views import bp as deadlines_bp
@@ -59,6 +60,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                       reports_bp, deadlines_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(cases_api_bp)
+    app.register_blueprint(bureau_bp)
     csrf.exempt(api_bp)
     csrf.exempt(cases_api_bp)  # a Bearer token only, never the session cookie: no CSRF
     register_error_handlers(app)

@@ -1,0 +1,162 @@
+"""SQL the dashboard needs in both databases: local weeks and months of a UTC timestamp, hours
+between two timestamps, the earliest of several (NULLs ignored).
+
+China Standard Time is UTC+8 all year (no daylight saving since 1991), so a fixed eight-hour
+shift gives the local day on SQLite; PostgreSQL is asked for Asia/Shanghai by name. SQLite
+keeps these columns as 'YYYY-MM-DD HH:MM:SS.ffffff' text in UTC (db.UTCDateTime), which
+julianday() reads and which sorts as time does.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import DateTime, Float, Integer, String
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+# Week numbers count Mondays from this one (a Monday): week n starts EPOCH_MONDAY + 7n days.
+EPOCH_MONDAY = date(2000, 1, 3)
+_EPOCH_JULIAN = 2451546.5  # julianday('2000-01-03')
+_FAR = "'9999-12-31 00:00:00.000000'"
+
+
+def week_start(number: int) -> date:
+    return EPOCH_MONDAY + timedelta(days=7 * number)
+
+
+def week_of(day: date) -> int:
+    return (day - EPOCH_MONDAY).days // 7
+
+
+def month_start(number: int) -> date:
+    return date(number // 12, number % 12 + 1, 1)
+
+
+def month_of(day: date) -> int:
+    return day.year * 12 + day.month - 1
+
+
+class local_week(FunctionElement[int]):
+    """The local (China) week of a timestamp, as a number of weeks since EPOCH_MONDAY."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+class local_month(FunctionElement[int]):
+    """The local (China) month of a timestamp, as year * 12 + month - 1."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+class hours_between(FunctionElement[float]):
+    """Hours from the first timestamp to the second (fractional)."""
+
+    type = Float()
+    inherit_cache = True
+
+
+class whole_hours_between(FunctionElement[int]):
+    """Whole hours from the first timestamp to the second, rounded down."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+class earliest(FunctionElement[Any]):
+    """The earliest of several timestamps, ignoring NULLs (NULL when all are)."""
+
+    type = DateTime(timezone=True)
+    inherit_cache = True
+
+
+def _args(element: FunctionElement[Any], compiler: Any, **kw: Any) -> list[str]:
+    return [compiler.process(argument, **kw) for argument in element.clauses]
+
+
+@compiles(local_week, "sqlite")
+def _week_sqlite(element: local_week, compiler: Any, **kw: Any) -> str:
+    (at,) = _args(element, compiler, **kw)
+    return f"CAST((julianday({at}, '+8 hours') - {_EPOCH_JULIAN}) / 7 AS INTEGER)"
+
+
+@compiles(local_week, "postgresql")
+def _week_postgresql(element: local_week, compiler: Any, **kw: Any) -> str:
+    (at,) = _args(element, compiler, **kw)
+    return (f"((CAST(({at}) AT TIME ZONE 'Asia/Shanghai' AS DATE) - DATE "
+            f"'{EPOCH_MONDAY.isoformat()}') / 7)")
+
+
+@compiles(local_month, "sqlite")
+def _month_sqlite(element: local_month, compiler: Any, **kw: Any) -> str:
+    (at,) = _args(element, compiler, **kw)
+    return (f"(CAST(strftime('%Y', {at}, '+8 hours') AS INTEGER) * 12 "
+            f"+ CAST(strftime('%m', {at}, '+8 hours') AS INTEGER) - 1)")
+
+
+@compiles(local_month, "postgresql")
+def _month_postgresql(element: local_month, compiler: Any, **kw: Any) -> str:
+    (at,) = _args(element, compiler, **kw)
+    local = f"(({at}) AT TIME ZONE 'Asia/Shanghai')"
+    return (f"(CAST(EXTRACT(YEAR FROM {local}) AS INTEGER) * 12 "
+            f"+ CAST(EXTRACT(MONTH FROM {local}) AS INTEGER) - 1)")
+
+
+@compiles(hours_between, "sqlite")
+def _hours_sqlite(element: hours_between, compiler: Any, **kw: Any) -> str:
+    start, end = _args(element, compiler, **kw)
+    return f"((julianday({end}) - julianday({start})) * 24.0)"
+
+
+@compiles(hours_between, "postgresql")
+def _hours_postgresql(element: hours_between, compiler: Any, **kw: Any) -> str:
+    start, end = _args(element, compiler, **kw)
+    return f"(EXTRACT(EPOCH FROM (({end}) - ({start}))) / 3600.0)"
+
+
+@compiles(whole_hours_between, "sqlite")
+def _whole_hours_sqlite(element: whole_hours_between, compiler: Any, **kw: Any) -> str:
+    start, end = _args(element, compiler, **kw)
+    # Durations are never negative here (a step comes after the report): truncation is floor.
+    return f"CAST((julianday({end}) - julianday({start})) * 24.0 AS INTEGER)"
+
+
+@compiles(whole_hours_between, "postgresql")
+def _whole_hours_postgresql(element: whole_hours_between, compiler: Any, **kw: Any) -> str:
+    start, end = _args(element, compiler, **kw)
+    return f"CAST(FLOOR(EXTRACT(EPOCH FROM (({end}) - ({start}))) / 3600.0) AS INTEGER)"
+
+
+@compiles(earliest, "sqlite")
+def _earliest_sqlite(element: earliest, compiler: Any, **kw: Any) -> str:
+    # SQLite's min(a, b, ...) is NULL when any argument is: stand a far date in for NULL.
+    values = ", ".join(f"COALESCE({argument}, {_FAR})"
+                       for argument in _args(element, compiler, **kw))
+    return f"NULLIF(MIN({values}), {_FAR})"
+
+
+@compiles(earliest, "postgresql")
+def _earliest_postgresql(element: earliest, compiler: Any, **kw: Any) -> str:
+    return f"LEAST({', '.join(_args(element, compiler, **kw))})"
+
+
+class joined_text(FunctionElement[str]):
+    """An aggregate: the group's distinct texts joined with "、" (order unspecified)."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(joined_text, "sqlite")
+def _joined_sqlite(element: joined_text, compiler: Any, **kw: Any) -> str:
+    (value,) = _args(element, compiler, **kw)
+    # SQLite's group_concat takes no separator with DISTINCT: join with commas, then swap.
+    return f"replace(group_concat(DISTINCT {value}), ',', '、')"
+
+
+@compiles(joined_text, "postgresql")
+def _joined_postgresql(element: joined_text, compiler: Any, **kw: Any) -> str:
+    (value,) = _args(element, compiler, **kw)
+    return f"string_agg(DISTINCT {value}, '、')"

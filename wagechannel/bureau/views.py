@@ -1,0 +1,220 @@
+"""The HR-bureau liaison's dashboard (/bureau), the lists behind its numbers, and the Excel
+downloads. A liaison sees the regions the bureau serves; an administrator sees everywhere and
+may narrow to a region. Filters live in the address, so a view can be bookmarked and shared."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, current_app, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from wagechannel.accounts.permissions import roles_required
+from wagechannel.bureau import aggregates as agg
+from wagechannel.bureau import charts, lists, services
+from wagechannel.bureau.filters import (STATES, Filters, parse_filters, presets, regions_for,
+                                        scope_of)
+from wagechannel.cases.models import CASE_STATUSES, OUTCOME_LABELS, TIERS
+from wagechannel.cases.services import sees_personal_data
+from wagechannel.clock import local_today
+from wagechannel.deadlines.rules import RULES
+from wagechannel.extensions import db
+from wagechannel.intake.models import CHANNELS
+from wagechannel.money import yuan
+from wagechannel.paging import page_number
+from wagechannel.reports.ledger import XLSX_MIMETYPE, export_ledger
+from wagechannel.reports.summary import export_summary
+
+bp = Blueprint("bureau", __name__)
+ROLES = ("bureau_liaison",)  # and administrators (roles_required lets them through)
+
+
+def _context() -> tuple[Filters, dict[str, str], list[str] | None, date]:
+    today = local_today()
+    scope = scope_of(current_user)
+    filters, errors = parse_filters(request.args, today=today, scope=scope)
+    return filters, errors, scope, today
+
+
+def _bureau_id() -> int | None:
+    return current_user.organisation_id if current_user.role == "bureau_liaison" else None
+
+
+def _linker(filters: Filters, today: date) -> Any:
+    """link(endpoint, **changes): the address of a list with these filters, some changed (a
+    value of None drops a filter). Built per call; the dashboard makes about a hundred."""
+    base = filters.args(today)
+
+    def link(endpoint: str, **changes: Any) -> str:
+        values: dict[str, Any] = {**base}
+        for name, value in changes.items():
+            key = {"start": "from", "end": "to"}.get(name, name)
+            if value is None:
+                values.pop(key, None)
+            else:
+                values[key] = value.isoformat() if isinstance(value, date) else value
+        return url_for(endpoint, **values)
+    return link
+
+
+def _common(filters: Filters, errors: dict[str, str], scope: list[str] | None,
+            today: date, names: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """What every page of the dashboard shows: the filter form and its choices."""
+    return {"filters": filters, "errors": errors, "typed": request.args, "today": today,
+            "link": _linker(filters, today), "presets": presets(today),
+            "region_choices": services.region_choices(db.session, scope),
+            "names": dict(names) if names is not None
+            else services.chosen_names(db.session, filters),
+            "scope": scope, "tiers": TIERS, "states": STATES, "statuses": CASE_STATUSES,
+            "outcomes": OUTCOME_LABELS, "channels": CHANNELS, "rules": RULES,
+            "full": sees_personal_data(current_user)}
+
+
+@bp.route("/bureau")
+@roles_required(*ROLES)
+def dashboard() -> ResponseReturnValue:
+    filters, errors, scope, today = _context()
+    board = services.dashboard(
+        db.session, filters, scope, today=today, bureau_id=_bureau_id(),
+        first_contact_days=int(current_app.config.get("FIRST_CONTACT_WORKING_DAYS", 1)))
+    link = _linker(filters, today)
+    trend = charts.column_chart(
+        [charts.Bar(point.label, point.facts["reports"],
+                    link("bureau.reports", start=point.start, end=point.end),
+                    title=f"{point.start.isoformat()} 至 {point.end.isoformat()}："
+                          f"{point.facts['reports']} 条反映")
+         for point in board.trend],
+        title="每周收到的反映" if board.unit == "week" else "每月收到的反映",
+        description="柱子越高，这一段时间收到的反映越多；点柱子看这些反映。",
+        chart_id="trend-chart")
+    states = charts.bar_chart(
+        [charts.Bar(label, board.states.get(status, 0),
+                    link("bureau.cases", basis="opened", state=status))
+         for status, label in CASE_STATUSES.items()],
+        title="本期新立案件的办理状态", description="每种状态的案件数；点一行看这些案件。",
+        chart_id="state-chart")
+    return render_template("bureau/dashboard.html", board=board, trend_chart=trend,
+                           state_chart=states, overdue_kinds=agg.OVERDUE_KINDS,
+                           duration=agg.duration_text, yuan=yuan,
+                           ranking_labels=agg.RANKING_LABELS,
+                           **_common(filters, errors, scope, today, board.names))
+
+
+@bp.route("/bureau/reports")
+@roles_required(*ROLES)
+def reports() -> ResponseReturnValue:
+    filters, errors, scope, today = _context()
+    listing = lists.reports_page(db.session, filters, regions_for(filters, scope),
+                                 page_number(request.args.get("page")))
+    return render_template("bureau/reports.html", listing=listing,
+                           **_common(filters, errors, scope, today))
+
+
+@bp.route("/bureau/cases")
+@roles_required(*ROLES)
+def cases() -> ResponseReturnValue:
+    filters, errors, scope, today = _context()
+    basis = request.args.get("basis") or "opened"
+    if basis not in lists.CASE_BASES:
+        errors["basis"] = "请从列表中选择案件范围。"
+        basis = "opened"
+    reached = request.args.get("reached") or None
+    if reached is not None and reached not in lists.REACHED:
+        errors["reached"] = "请从列表中选择办理环节。"
+        reached = None
+    listing = lists.cases_page(db.session, filters, regions_for(filters, scope), basis=basis,
+                               reached=reached, number=page_number(request.args.get("page")))
+    return render_template("bureau/cases.html", listing=listing, basis=basis, reached=reached,
+                           bases=lists.CASE_BASES, reached_labels=lists.REACHED,
+                           **_common(filters, errors, scope, today))
+
+
+@bp.route("/bureau/referrals")
+@roles_required(*ROLES)
+def referrals() -> ResponseReturnValue:
+    filters, errors, scope, today = _context()
+    listing = lists.referrals_page(db.session, filters, regions_for(filters, scope),
+                                   _bureau_id(), page_number(request.args.get("page")))
+    return render_template("bureau/referrals.html", listing=listing,
+                           **_common(filters, errors, scope, today))
+
+
+@bp.route("/bureau/deadlines")
+@roles_required(*ROLES)
+def deadlines() -> ResponseReturnValue:
+    filters, errors, scope, today = _context()
+    kind = request.args.get("kind") or None
+    rule = request.args.get("rule") or None
+    outcome = request.args.get("outcome") or None
+    if kind is not None and kind not in agg.OVERDUE_KINDS:
+        errors["kind"] = "请从列表中选择期限的种类。"
+        kind = None
+    if rule is not None and rule not in lists.STEP_RULES:
+        errors["rule"] = "请从列表中选择期限。"
+        rule = None
+    if outcome is not None and outcome not in lists.DEADLINE_OUTCOMES:
+        errors["outcome"] = "请从列表中选择期限的结果。"
+        outcome = None
+    if kind is None and rule is None:  # the overdue green-channel decisions by default
+        kind = "green"
+    listing = lists.deadlines_page(db.session, filters, regions_for(filters, scope),
+                                   today=today, kind=kind, rule=rule if kind is None else None,
+                                   outcome=outcome, number=page_number(request.args.get("page")))
+    return render_template("bureau/deadlines.html", listing=listing, kind=kind, rule=rule,
+                           outcome=outcome, overdue_kinds=agg.OVERDUE_KINDS,
+                           deadline_outcomes=lists.DEADLINE_OUTCOMES,
+                           **_common(filters, errors, scope, today))
+
+
+@bp.route("/bureau/boards")
+@roles_required(*ROLES)
+def boards() -> ResponseReturnValue:
+    from wagechannel.boards.services import STALE_DAYS, last_scans
+
+    filters, errors, scope, today = _context()
+    page = lists.boards_page(db.session, filters, regions_for(filters, scope), today,
+                             page_number(request.args.get("page")))
+    return render_template("bureau/boards.html", page=page, days=STALE_DAYS,
+                           scans=last_scans(db.session, [board.id for board in page.items]),
+                           **_common(filters, errors, scope, today))
+
+
+@bp.route("/bureau/ranking/<dimension>")
+@roles_required(*ROLES)
+def ranking(dimension: str) -> ResponseReturnValue:
+    from flask import abort
+
+    if dimension not in agg.RANKING_LABELS:
+        abort(404)
+    filters, errors, scope, today = _context()
+    ranked = services.ranking(db.session, dimension, filters, regions_for(filters, scope),
+                              number=page_number(request.args.get("page")), per_page=50)
+    return render_template("bureau/ranking.html", ranking=ranked, dimension=dimension,
+                           ranking_labels=agg.RANKING_LABELS,
+                           **_common(filters, errors, scope, today))
+
+
+@bp.route("/bureau/ledger.xlsx")
+@roles_required(*ROLES)
+def ledger() -> ResponseReturnValue:
+    filters, _errors, scope, today = _context()
+    export = export_ledger(db.session, filters, scope, user=current_user,
+                           names=services.chosen_names(db.session, filters),
+                           ip=request.remote_addr, today=today)
+    db.session.commit()
+    return send_file(export.file, mimetype=XLSX_MIMETYPE, as_attachment=True,
+                     download_name=export.filename, max_age=0)
+
+
+@bp.route("/bureau/summary.xlsx")
+@roles_required(*ROLES)
+def summary() -> ResponseReturnValue:
+    filters, _errors, scope, today = _context()
+    export = export_summary(db.session, filters, scope, user=current_user,
+                            names=services.chosen_names(db.session, filters),
+                            ip=request.remote_addr, today=today)
+    db.session.commit()
+    return send_file(export.file, mimetype=XLSX_MIMETYPE, as_attachment=True,
+                     download_name=export.filename, max_age=0)
