@@ -1,6 +1,5 @@
 """Every page carries a Content-Security-Policy without inline script, and refuses framing."""
 import re
-from pathlib import Path
 
 import pytest
 
