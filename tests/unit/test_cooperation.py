@@ -8,7 +8,8 @@ from wagechannel.accounts.models import AuditEvent
 from wagechannel.cases import cooperation, workflow
 from wagechannel.cases.cooperation import (acceptance_due, can_view_shared, case_access,
                                            record_referral_step, refer_to_bureau, share_case,
-                                           shared_with, unshare_case, working_days_after)
+                                           shared_with, unshare_case)
+from wagechannel.deadlines.calendar import add_working_days as working_days_after
 from wagechannel.cases.models import Alert, Case, Referral
 from wagechannel.cases.routing import route_lead
 from wagechannel.cases.workflow import WorkflowError
@@ -242,3 +243,18 @@ def test_a_refusal_needs_its_reason_and_another_bureau_cannot_answer(db, world, 
                          today=today, note="不属于本部门管辖")
     assert referral.status == "declined" and referral.result_note == "不属于本部门管辖"
     assert [e.action for e in events(db, case, "case_referral_")] == ["case_referral_decline"]
+
+
+def test_a_referral_runs_the_bureaus_clocks(db, world) -> None:  # type: ignore[no-untyped-def]
+    """Referral opens the 5 working days to accept; acceptance meets them and opens the 60 of
+    the investigation; the result meets those (deadline records the reminders follow)."""
+    from wagechannel.deadlines.records import case_deadlines
+    data = parse_lead({"name": "张三", "consent": True}, today=TODAY)
+    case = route_lead(db, store_lead(db, data, board=world.board, channel="qr"), today=TODAY)
+    referral = refer_to_bureau(db, case, world.users["legal_aid_staff"], consent_note="电话同意")
+    opened = {(d.rule, d.status) for d in case_deadlines(db, case.id)}
+    assert ("inspection_acceptance", "open") in opened
+    record_referral_step(db, referral, world.users["bureau_liaison"], step="accept",
+                         on=referral.referred_at.date(), today=referral.referred_at.date())
+    found = {(d.rule, d.status) for d in case_deadlines(db, case.id)}
+    assert {("inspection_acceptance", "met"), ("inspection_investigation", "open")} <= found

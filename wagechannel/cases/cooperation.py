@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, case as sql_case, false, select
@@ -34,7 +34,8 @@ from wagechannel.cases.services import can_view_case, sees_personal_data
 from wagechannel.cases.workflow import WorkflowError
 from wagechannel.clock import local, local_today
 from wagechannel.db import utcnow
-from wagechannel.deadlines.calendar import is_working_day
+from wagechannel.deadlines import records
+from wagechannel.deadlines.rules import due_date
 from wagechannel.places.models import LEGAL_AID, Organisation
 from wagechannel.validation import clean_text
 
@@ -55,18 +56,6 @@ TIMELINE_LABELS = {
     "case_referral_resolve": "人社部门处理完毕",
     "view_shared_case": "异地协作中心查看（只读）",
 }
-
-
-def working_days_after(start: date, count: int) -> tuple[date, bool]:
-    """The `count`th working day after `start` (the trigger day does not count, Civil Code
-    art. 201), and whether that is provisional (a year the State Council has not published)."""
-    day, counted, provisional = start, 0, False
-    while counted < count:
-        day += timedelta(days=1)
-        working, unsure = is_working_day(day)
-        provisional = provisional or unsure
-        counted += working
-    return day, provisional
 
 
 def _text(raw: Any, field_name: str, label: str, *, required: bool = True) -> str | None:
@@ -296,7 +285,8 @@ def referral_day(referral: Referral) -> date:
 def acceptance_due(referral: Referral) -> tuple[date, bool]:
     """The last day to accept or refuse (5 working days, rules art. 18); provisional where
     the calendar of that year is not yet published."""
-    return working_days_after(referral_day(referral), ACCEPT_WORKING_DAYS)
+    due = due_date("inspection_acceptance", referral_day(referral), amount=ACCEPT_WORKING_DAYS)
+    return due.due, due.provisional
 
 
 def refer_to_bureau(session: Session, case: Case, user: User, *, consent_note: Any,
@@ -317,6 +307,9 @@ def refer_to_bureau(session: Session, case: Case, user: User, *, consent_note: A
     session.add(referral)
     session.flush()
     due, provisional = acceptance_due(referral)
+    # The bureau's own clock, reminded like every other (deadlines/reminders.py).
+    records.open_deadline(session, case.id, "inspection_acceptance", referral_day(referral),
+                          source=f"referral:{referral.id}")
     session.add(Alert(organisation_id=case.bureau_org_id, case_id=case.id, kind="referral",
                       message=f"法律援助中心转来欠薪案件 {case.number}（工人已同意），"
                               f"请在 {due.isoformat()}{'（暂定）' if provisional else ''} 前"
@@ -402,12 +395,29 @@ def record_referral_step(session: Session, referral: Referral, user: User, *, st
     if step == "accept":
         due, _provisional = acceptance_due(referral)
         detail["within_limit"] = day <= due
+    _referral_deadlines(session, referral, step, day)
     if text is not None:
         detail["note"] = text
     record(session, f"case_referral_{step}", actor=user, object_type="case",
            object_id=referral.case_id, ip=ip, **detail)
     session.flush()
     return referral
+
+
+def _referral_deadlines(session: Session, referral: Referral, step: str, day: date) -> None:
+    """Acceptance (or a refusal) meets the 5 working days; acceptance opens the 60 working
+    days of the investigation (regulation art. 17), which the result meets."""
+    source = f"referral:{referral.id}"
+    if step in ("accept", "decline"):
+        records.settle(session, referral.case_id, ["inspection_acceptance"], today=day,
+                       source=source)
+    if step == "accept":
+        records.open_deadline(session, referral.case_id, "inspection_investigation", day,
+                              source=source)
+    if step == "resolve":
+        records.settle(session, referral.case_id, ["inspection_investigation",
+                                                   "inspection_investigation_extended"],
+                       today=day, source=source)
 
 
 # --- what the case page shows -------------------------------------------------------------
