@@ -350,7 +350,7 @@ def _scale_places(session: Session, n: int, seed: int, today: Any) -> _Places:
             plan.append((number, index, county, county_name, name, rng))
             number += 1
     new_rows = []
-    for number, index, county, county_name, name, rng in plan:
+    for number, index, county, county_name, name, _rng in plan:
         if (contractor_ids[index], name) in existing:
             continue
         manager = _person(_bijection(number, seed, 10**6, 104729))
@@ -364,25 +364,28 @@ def _scale_places(session: Session, n: int, seed: int, today: Any) -> _Places:
             "labour_manager_phone": f"138{_bijection(number, seed, 10**8, 1299709):08d}",
             "pay_day": 10 + number % 16, "no_subcontractors": False,
             "show_arrears_platform": True,
-            "created_at": utcnow() - timedelta(days=rng.randint(60, SCALE_SPAN_DAYS + 200)),
-            "updated_at": utcnow()})
+            "created_at": utcnow() - timedelta(days=random.Random(f"{seed}:project:{number}")
+                                               .randint(60, SCALE_SPAN_DAYS + 200)),
+            "updated_at": utcnow(), "_number": number})
     if new_rows:
         table = Project.__table__
+        numbers = [row.pop("_number") for row in new_rows]
         for project_id, contractor, name in session.execute(
                 insert(table).returning(table.c.id, table.c.contractor_id, table.c.name,
                                         sort_by_parameter_order=True), new_rows):
             existing[(contractor, name)] = project_id
         _scale_boards(session, seed, [existing[(row["contractor_id"], row["name"])]
                                       for row in new_rows], [row["created_at"] for row in new_rows],
-                      today, BoardScan)
+                      numbers, today, BoardScan)
     boards = dict(session.execute(select(Board.project_id, func.min(Board.id))
                                   .where(Board.project_id.in_(list(existing.values())),
                                          Board.revoked_at.is_(None))
                                   .group_by(Board.project_id)).all())
     sites = []
-    for number, index, county, _county_name, name, rng in plan:
+    for number, index, county, _county_name, name, _rng in plan:
         project_id = existing[(contractor_ids[index], name)]
-        start = rng.randint(120, SCALE_SPAN_DAYS)
+        rng = random.Random(f"{seed}:window:{number}")
+        start = rng.randint(400, SCALE_SPAN_DAYS)
         bosses = [(f"{_person(_bijection(number * 3 + k, seed, 10**6, 15485863))}"
                    f"（{TEAMS[(number + k) % len(TEAMS)]}）",
                    f"13{_bijection(number * 3 + k, seed + 7, 10**9, 32452843):09d}")
@@ -394,7 +397,7 @@ def _scale_places(session: Session, n: int, seed: int, today: Any) -> _Places:
         company = f"{county[:4] == '4403' and '深圳' or county[:4] == '4401' and '广州' or '佛山'}市" \
                   f"{COMPANY_WORDS[number % 20]}{COMPANY_WORDS[(number // 20) % 20]}劳务有限公司"
         sites.append(_Site(project_id, county, index, boards.get(project_id),
-                           (max(0, start - rng.randint(240, 900)), start), bosses, company))
+                           (max(0, start - rng.randint(400, 1000)), start), bosses, company))
     # Troubled sites get most reports (Zipf over sites, shuffled so big ones are anywhere).
     order = list(range(len(sites)))
     random.Random(f"{seed}:sites").shuffle(order)
@@ -416,7 +419,7 @@ def _contractor_name(index: int) -> str:
 
 
 def _scale_boards(session: Session, seed: int, project_ids: list[int], created: list[Any],
-                  today: Any, scan_model: Any) -> None:
+                  numbers: list[int], today: Any, scan_model: Any) -> None:
     """A board for each new site; most scanned now and then, about one in eight silent for
     more than 30 days."""
     import random
@@ -430,8 +433,8 @@ def _scale_boards(session: Session, seed: int, project_ids: list[int], created: 
     board_ids = list(session.execute(insert(table).returning(
         table.c.id, sort_by_parameter_order=True), rows).scalars())
     scans = []
-    for board_id in board_ids:
-        rng = random.Random(f"{seed}:board:{board_id}")
+    for board_id, number in zip(board_ids, numbers):
+        rng = random.Random(f"{seed}:board:{number}")
         if rng.random() < 0.12:
             days = [rng.randint(40, 200) for _ in range(rng.randint(0, 3))]
         else:
@@ -493,14 +496,14 @@ def _pick(rng: Any, weights: dict[str, int]) -> str:
     return rng.choices(list(weights), list(weights.values()))[0]
 
 
-def _seasonal_time(rng: Any, window: tuple[int, int], now: Any) -> Any:
+def _seasonal_time(rng: Any, window: tuple[int, int], anchor: Any, now: Any) -> Any:
     """A moment within the site's active days, more likely in winter and on weekdays, in the
     day and evening (China time)."""
     from wagechannel.clock import CHINA
     low, high = window
     while True:
         back = rng.uniform(low, high)
-        moment = (now - timedelta(days=back)).astimezone(CHINA)
+        moment = (anchor - timedelta(days=back)).astimezone(CHINA)
         weight = MONTH_WEIGHTS[moment.month - 1] * WEEKDAY_WEIGHTS[moment.weekday()]
         if rng.random() * 2.2 <= weight:
             hour = rng.choice((8, 9, 10, 11, 12, 12, 13, 14, 15, 16, 17, 18, 19, 20, 20, 21, 22))
@@ -579,8 +582,15 @@ def _scale_batch(session: Session, places: _Places, seed: int, batch: int, start
     from wagechannel.intake.models import LEAD_ROUTED
     from wagechannel.intake.services import Site, lead_values
 
+    from datetime import datetime, time
+
+    from wagechannel.clock import CHINA
+
     rng = random.Random(f"{seed}:batch:{batch}")
     now = utcnow()
+    # Times are drawn back from the end of today (not from this instant), so a batch drawn
+    # again the same day is the same batch; none is later than now.
+    anchor = datetime.combine(today + timedelta(days=1), time.min, CHINA)
     season = parse_season("12-01..02-15")
     lead_salt, case_salt = _salt(seed, "lead"), _salt(seed, "case")
     cases: list[dict[str, Any]] = []
@@ -594,7 +604,7 @@ def _scale_batch(session: Session, places: _Places, seed: int, batch: int, start
         site = places.sites[min(len(places.sites) - 1, bisect.bisect_left(
             places.cumulative, rng.random() * places.cumulative[-1]))]
         general = rng.random() < 0.05  # the general form: a county, no site
-        first = _seasonal_time(rng, site.window, now)
+        first = _seasonal_time(rng, site.window, anchor, now)
         pick = rng.random()
         if pick < 0.08:
             employer: tuple[Any, ...] = (None, None, None)
@@ -603,7 +613,9 @@ def _scale_batch(session: Session, places: _Places, seed: int, batch: int, start
         else:
             name, phone = rng.choice(site.bosses)
             employer = ("team_leader", name, phone if rng.random() < 0.7 else None)
-        spokesman = size if size > 1 else (1 if rng.random() < 0.85 else rng.randint(2, 15))
+        # Whoever speaks for a crew names all of it (more than those who report themselves).
+        spokesman = (size + rng.randint(0, 25) if size >= 10 else size) if size > 1 \
+            else (1 if rng.random() < 0.85 else rng.randint(2, 15))
         group = []
         for k in range(size):
             created = first if k == 0 else min(now - timedelta(minutes=1),
@@ -701,12 +713,18 @@ def _workflow(rng: Any, created: Any, now: Any) -> dict[str, Any]:
     low, high = CLOSE_DAYS[kind]
     closes = rng.random() < 0.92
     closed = started + timedelta(days=rng.uniform(low, high))
+    # A few granted cases end before a lawyer is assigned: the worker withdraws, or is gone.
+    early = not refused and rng.random() < 0.03
+    if early:
+        closed, closes = decided + hours(12, 240), True
     contact = created + spread((0.6, 0.2, 6), (0.3, 6, 30), (0.1, 30, 96)) \
         if rng.random() < 0.75 else None
     return {"created": created, "accepted": None if stuck else accepted, "refused": refused,
             "before_review": before_review, "decided": decided, "assigned": assigned,
             "kind": kind, "started": started, "closed": closed if closes else None,
-            "contact": contact, "outcome": _pick(rng, OUTCOME_WEIGHTS),
+            "contact": contact, "early": early,
+            "outcome": rng.choice(("withdrawn", "unreachable")) if early
+            else _pick(rng, OUTCOME_WEIGHTS),
             "payer": _pick(rng, PAYER_WEIGHTS), "share": rng.uniform(0.3, 0.9),
             "roll": rng.random(), "delays": [rng.randint(1, 12) for _ in range(4)]}
 
@@ -739,6 +757,11 @@ def _case_state(rng: Any, flow: dict[str, Any], now: Any, *, lawyer: int | None,
         return state
     state.update(status="decided", hardship_basis="exempt_42_3",
                  hardship_proof="工地考勤记录和工友证明", aid_before_review=flow["before_review"])
+    if flow["early"]:
+        if reached("closed"):
+            state.update(status="closed", closed_at=flow["closed"], updated_at=flow["closed"],
+                         outcome=flow["outcome"])
+        return state
     if not reached("assigned"):
         return state
     state.update(status="assigned", assigned_at=flow["assigned"], lawyer_id=lawyer,
@@ -827,7 +850,8 @@ def _follow_ups(rng: Any, case_ids: list[int], extras: list[dict[str, Any]],
                          _moment(route["accepted_on"]), status, "route")
                 out["referrals"].append(_referral(case_id, places, extra["site"], started,
                                                   route["accepted_on"], status))
-        elif status in ("accepted", "decided", "assigned") and flow["roll"] < 0.02:
+        if status in ("accepted", "decided", "assigned", "in_progress") \
+                and flow["kind"] != "inspection" and flow["roll"] < 0.05:
             moment = values.get("assigned_at") or values.get("decided_at") \
                 or values["accepted_at"]
             out["referrals"].append(_referral(case_id, places, extra["site"], moment, None,

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
 
-from wagechannel.boards.models import Board
+from wagechannel.boards.models import Board, BoardScan
 from wagechannel.boards.services import stale_boards
 from wagechannel.bureau.aggregates import (STEPS, case_conditions, compliance_bucket,
                                            first_contact_at, lead_conditions, needs_case,
@@ -207,10 +207,21 @@ def boards_count(filters: Filters, regions: list[str] | None, today: date) -> Se
     return select(func.count()).select_from(query.order_by(None).subquery())
 
 
+@dataclass(frozen=True)
+class BoardPage:
+    page: Page[Board]
+    last_scans: dict[int, date]  # boards never scanned are left out
+
+
 def boards_page(session: Session, filters: Filters, regions: list[str] | None, today: date,
-                number: int, per_page: int = PER_PAGE) -> Page[Board]:
+                number: int, per_page: int = PER_PAGE) -> BoardPage:
+    """A page of silent boards with each one's last scan, in two statements (the count, then
+    the boards with their projects, contractors, counties and last scan day)."""
     total = int(session.scalar(boards_count(filters, regions, today)) or 0)
     number = min(max(1, number), max(1, -(-total // per_page)))
-    items = list(session.scalars(silent_boards(filters, regions, today)
-                                 .limit(per_page).offset((number - 1) * per_page)).unique())
-    return Page(items=items, number=number, per_page=per_page, total=total)
+    last = (select(func.max(BoardScan.day)).where(BoardScan.board_id == Board.id)
+            .correlate(Board).scalar_subquery().label("last_scan"))
+    rows = session.execute(silent_boards(filters, regions, today).add_columns(last)
+                           .limit(per_page).offset((number - 1) * per_page)).unique().all()
+    page = Page(items=[row[0] for row in rows], number=number, per_page=per_page, total=total)
+    return BoardPage(page, {row[0].id: row[1] for row in rows if row[1] is not None})

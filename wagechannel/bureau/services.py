@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from wagechannel.boards.models import Board
-from wagechannel.boards.services import last_scans
 from wagechannel.bureau import aggregates as agg
 from wagechannel.bureau.expressions import month_of, month_start, week_of, week_start
 from wagechannel.bureau.filters import Filters, Period, regions_for
@@ -199,12 +198,12 @@ def dashboard(session: Session, filters: Filters, scope: list[str] | None, *, to
              for row in session.execute(select(by_time))}
     rankings = {dimension: ranking(session, dimension, filters, regions)
                 for dimension in ("region", "contractor", "project", "boss")}
-    boards = boards_page(session, filters, regions, today, 1, per_page=SHOWN)
+    silent = boards_page(session, filters, regions, today, 1, per_page=SHOWN)
     return Dashboard(
         filters=filters, regions=regions, today=today, totals=totals, states=states,
         tiers=tiers, referrals=referrals, overdue=overdue, unit=unit,
-        trend=trend_points(filters.period, unit, found), rankings=rankings, boards=boards,
-        board_scans=last_scans(session, [board.id for board in boards.items]),
+        trend=trend_points(filters.period, unit, found), rankings=rankings, boards=silent.page,
+        board_scans=silent.last_scans,
         timings=timings(session, filters, regions, today, first_contact_days),
         names=chosen_names(session, filters))
 

@@ -171,14 +171,13 @@ def deadlines() -> ResponseReturnValue:
 @bp.route("/bureau/boards")
 @roles_required(*ROLES)
 def boards() -> ResponseReturnValue:
-    from wagechannel.boards.services import STALE_DAYS, last_scans
+    from wagechannel.boards.services import STALE_DAYS
 
     filters, errors, scope, today = _context()
-    page = lists.boards_page(db.session, filters, regions_for(filters, scope), today,
-                             page_number(request.args.get("page")))
-    return render_template("bureau/boards.html", page=page, days=STALE_DAYS,
-                           scans=last_scans(db.session, [board.id for board in page.items]),
-                           **_common(filters, errors, scope, today))
+    found = lists.boards_page(db.session, filters, regions_for(filters, scope), today,
+                              page_number(request.args.get("page")))
+    return render_template("bureau/boards.html", page=found.page, days=STALE_DAYS,
+                           scans=found.last_scans, **_common(filters, errors, scope, today))
 
 
 @bp.route("/bureau/ranking/<dimension>")
