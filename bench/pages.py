@@ -780,43 +780,58 @@ def raw_batch(region: str) -> Callable[[Connection], int]:
 
 
 def raw_refresh(engine: Engine, first_day: date) -> Callable[[Connection], int]:
-    """The daily job's database work, selected as the job selects it today: the contractors
-    with a case opened in the last two days or leaving the 90 days, then 500 at a time the open
-    cases whose limit is near or past or whose project is one of those contractors', with their
-    leads, their projects (contractor and own minimum wage), the regions above them (minimum
-    wages) and those contractors' cases of the last 90 days counted by boss; each case rewritten
-    (priority, updated_at) in one executemany, a transaction a batch."""
-    from wagechannel.cases.services import REFRESH_BATCH
+    """The daily job's database work for the cases whose reasons can change that day (as
+    cases.priority.refresh_selection chooses them): the cases opened since two days before
+    the 90 days counted by contractor, site and boss in three stretches (leaving the 90 days,
+    within them, opened in the last two days), the contractors and bosses whose counts moved
+    worked out from them; the ids of the open cases whose limit is near or past, opened in
+    the last two days, of those contractors or of those bosses at their sites; then 500 at a
+    time those cases with their projects (contractor and own minimum wage), their leads, the
+    regions above them (minimum wages), each case rewritten (priority, updated_at) in one
+    executemany, a transaction a batch."""
+    from wagechannel.cases.priority import REFRESH_BATCH, REPEAT_CAP
     from wagechannel.deadlines.limits import CLOSE_DAYS
     from wagechannel.places.models import region_ancestry
 
     repeat_days = 90
-    changed_sql = expanding(
-        "SELECT DISTINCT p.contractor_id FROM legal_case c JOIN project p ON p.id = c.project_id "
-        "WHERE c.created_at >= :entered OR (c.created_at >= :left_from AND c.created_at < :since)",
-        entered=UTCDateTime(), left_from=UTCDateTime(), since=UTCDateTime())
-    cases_sql = expanding(
-        "SELECT c.id, c.project_id, c.employer_key, c.created_at, c.region_code, c.priority "
-        "FROM legal_case c LEFT JOIN project p ON p.id = c.project_id WHERE c.status IN :open "
-        "AND ((c.limitation_end IS NOT NULL AND c.limitation_end <= :until) "
-        "OR p.contractor_id IN :contractors) "
-        f"AND c.id > :after ORDER BY c.id LIMIT {REFRESH_BATCH}", "open", "contractors",
-        until=Date())
+    window_sql = expanding(
+        "SELECT p.contractor_id, c.project_id, c.employer_key, "
+        "sum(CASE WHEN c.created_at < :since THEN 1 ELSE 0 END), "
+        "sum(CASE WHEN c.created_at >= :since AND c.created_at < :recent THEN 1 ELSE 0 END), "
+        "sum(CASE WHEN c.created_at >= :recent THEN 1 ELSE 0 END) "
+        "FROM legal_case c JOIN project p ON p.id = c.project_id WHERE c.created_at >= :left_from "
+        "GROUP BY p.contractor_id, c.project_id, c.employer_key",
+        since=UTCDateTime(), recent=UTCDateTime(), left_from=UTCDateTime())
+    dated = ("SELECT c.id FROM legal_case c LEFT JOIN project p ON p.id = c.project_id "
+             "WHERE c.status IN :open AND ((c.limitation_end IS NOT NULL "
+             "AND c.limitation_end <= :until) OR c.created_at >= :recent "
+             "OR p.contractor_id IN :contractors)")
+    dated_sql = expanding(f"{dated} ORDER BY c.id", "open", "contractors", until=Date(),
+                          recent=UTCDateTime())
+
+    def chosen_sql(pairs: int) -> Any:
+        rows = ", ".join(f"(CAST(:c{n} AS INTEGER), CAST(:k{n} AS VARCHAR))" for n in range(pairs))
+        return expanding(
+            f"WITH changed_boss(contractor_id, employer_key) AS (VALUES {rows}) "
+            f"SELECT id FROM ({dated} UNION SELECT c.id FROM changed_boss b "
+            "JOIN project p ON p.contractor_id = b.contractor_id JOIN legal_case c "
+            "ON c.project_id = p.id AND c.employer_key = b.employer_key "
+            "WHERE c.status IN :open) chosen ORDER BY id", "open", "contractors",
+            until=Date(), recent=UTCDateTime())
+    rows_sql = expanding(
+        "SELECT c.id, c.status, c.project_id, c.region_code, c.employer_key, c.created_at, "
+        "c.priority, c.priority_reasons, c.limitation_end, c.limitation_kind, "
+        "c.limitation_provisional, c.tier, c.tier_rank, c.worker_count, c.collective_level, "
+        "p.id, p.contractor_id, p.region_code, p.minimum_wage_monthly_fen, "
+        "p.minimum_wage_hourly_fen FROM legal_case c LEFT JOIN project p ON p.id = c.project_id "
+        "WHERE c.id IN :ids ORDER BY c.id", "ids")
     leads_sql = expanding(
-        "SELECT id, case_id, urgent, workers_affected, amount_owed_fen, evidence, wants, "
-        "employment_status, work_end, work_end_precision, demanded_on, award_kind, award_date "
-        "FROM lead WHERE case_id IN :ids ORDER BY id", "ids")
-    projects_sql = expanding(
-        "SELECT id, contractor_id, region_code, minimum_wage_monthly_fen, "
-        "minimum_wage_hourly_fen FROM project WHERE id IN :ids", "ids")
+        "SELECT case_id, urgent, evidence, workers_affected, amount_owed_fen, wants, "
+        "employment_status, work_end, work_end_precision, demanded_on, award_kind, award_date, "
+        "vulnerable, phone_hash FROM lead WHERE case_id IN :ids ORDER BY case_id, id", "ids")
     regions_sql = expanding(
         "SELECT code, name, minimum_wage_monthly_fen, minimum_wage_hourly_fen FROM region "
         "WHERE code IN :codes", "codes")
-    counts_sql = expanding(
-        "SELECT p.contractor_id, c.employer_key, count(c.id) FROM legal_case c "
-        "JOIN project p ON p.id = c.project_id WHERE p.contractor_id IN :ids "
-        "AND c.created_at >= :since GROUP BY p.contractor_id, c.employer_key", "ids",
-        since=UTCDateTime())
     update_sql = expanding(
         "UPDATE legal_case SET priority = :priority, priority_reasons = priority_reasons, "
         "updated_at = :now WHERE id = :id", now=UTCDateTime())
@@ -825,36 +840,52 @@ def raw_refresh(engine: Engine, first_day: date) -> Callable[[Connection], int]:
     def midnight(day: date) -> datetime:
         return datetime.combine(day, dt_time.min, tzinfo=CHINA)
 
+    def changed(rows: list[Any]) -> tuple[list[int], list[tuple[int, str]]]:
+        """The contractors and bosses whose counts moved (as repeat_window works them out)."""
+        owner, between, moved = {}, Counter(), set()
+        boss_between, boss_moved = Counter(), set()
+        for contractor, site, key, left, inside, opened in rows:
+            owner[site] = contractor
+            between[site] += int(inside)
+            if left or opened:
+                moved.add(site)
+                if key is not None:
+                    boss_moved.add((contractor, key))
+            if key is not None:
+                boss_between[contractor, key] += int(inside)
+        steady = Counter(owner[site] for site, count in between.items() if count)
+        contractors = {owner[site] for site in moved
+                       if not between[site] and steady[owner[site]] <= REPEAT_CAP}
+        return (sorted(contractors),
+                sorted(pair for pair in boss_moved if boss_between[pair] <= REPEAT_CAP))
+
     def run(_connection: Connection) -> int:
         day = first_day + timedelta(days=next(days))
-        since = midnight(day - timedelta(days=repeat_days))
-        with engine.connect() as connection:
-            contractors = list(connection.execute(changed_sql, {
-                "entered": midnight(day - timedelta(days=2)),
-                "left_from": midnight(day - timedelta(days=2 + repeat_days)),
-                "since": since}).scalars())
-        window = {"open": list(OPEN_STATUSES), "until": day + timedelta(days=CLOSE_DAYS),
-                  "contractors": contractors}
-        after, rewritten = 0, 0
-        while True:
+        recent = midnight(day - timedelta(days=2))
+        with engine.begin() as connection:
+            counts = connection.execute(window_sql, {
+                "since": midnight(day - timedelta(days=repeat_days)), "recent": recent,
+                "left_from": midnight(day - timedelta(days=2 + repeat_days))}).all()
+            contractors, bosses = changed(counts)
+            params: dict[str, Any] = {"open": list(OPEN_STATUSES), "contractors": contractors,
+                                      "until": day + timedelta(days=CLOSE_DAYS), "recent": recent}
+            for n, (contractor, key) in enumerate(bosses):
+                params.update({f"c{n}": contractor, f"k{n}": key})
+            ids = list(connection.execute(chosen_sql(len(bosses)) if bosses else dated_sql,
+                                          params).scalars())
+        rewritten = 0
+        for start in range(0, len(ids), REFRESH_BATCH):
             with engine.begin() as connection:
-                rows = connection.execute(cases_sql, {**window, "after": after}).all()
-                if not rows:
-                    break
-                connection.execute(leads_sql, {"ids": [row[0] for row in rows]}).all()
-                projects = connection.execute(projects_sql, {
-                    "ids": list({row[1] for row in rows if row[1] is not None})}).all()
-                codes = {code for row in rows if row[4] for code in region_ancestry(row[4])}
-                connection.execute(regions_sql, {"codes": list(codes)}).all()
-                connection.execute(counts_sql, {"ids": list({p[1] for p in projects}),
-                                                "since": since}).all()
+                batch = ids[start:start + REFRESH_BATCH]
+                rows = connection.execute(rows_sql, {"ids": batch}).all()
+                connection.execute(leads_sql, {"ids": batch}).all()
+                codes = {code for row in rows for place in (row[17], row[3]) if place
+                         for code in region_ancestry(place)}
+                connection.execute(regions_sql, {"codes": sorted(codes)}).all()
                 now = datetime.now(timezone.utc)
-                connection.execute(update_sql, [{"priority": row[5], "now": now, "id": row[0]}
+                connection.execute(update_sql, [{"priority": row[6], "now": now, "id": row[0]}
                                                 for row in rows])
                 rewritten += len(rows)
-                after = rows[-1][0]
-                if len(rows) < REFRESH_BATCH:
-                    break
         return rewritten
     return run
 

@@ -11,13 +11,16 @@ is the most urgent its factors give, or what the score alone reaches, whichever 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, true
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import (Integer, String, and_, bindparam, cast, column, distinct, func,
+                        literal_column, null, or_, select, union, union_all, update, values)
+from sqlalchemy import case as case_
+from sqlalchemy.orm import Session
 
 from wagechannel.cache import ProcessCache, watch
 from wagechannel.cases.models import Case
@@ -382,6 +385,15 @@ def reprioritise(session: Session, case: Case, today: date) -> bool:
 # minute, and forgets them at once after its own change.
 _wages: ProcessCache[Wage | None] = ProcessCache("minimum wages")
 watch(Region, Project)
+_case, _project = Case.__table__, Project.__table__
+
+
+def _wage_of(standard: Any) -> Wage | None:
+    """A places.services.WageStandard as the priority reads it."""
+    if standard.monthly_fen is None:
+        return None
+    borrowed = standard.region.name if standard.is_fallback and standard.region else None
+    return Wage(standard.monthly_fen, borrowed)
 
 
 def local_wage(session: Session, project_id: int | None, region_code: str | None) -> Wage | None:
@@ -392,15 +404,10 @@ def local_wage(session: Session, project_id: int | None, region_code: str | None
     def load() -> Wage | None:
         project = session.get(Project, project_id) if project_id is not None else None
         if project is not None:
-            standard = minimum_wage(session, project)
-        elif region_code is not None:
-            standard = region_minimum_wage(session, region_code)
-        else:
-            return None
-        if standard.monthly_fen is None:
-            return None
-        borrowed = standard.region.name if standard.is_fallback and standard.region else None
-        return Wage(standard.monthly_fen, borrowed)
+            return _wage_of(minimum_wage(session, project))
+        if region_code is not None:
+            return _wage_of(region_minimum_wage(session, region_code))
+        return None
     return _wages.get((project_id, region_code), load)
 
 
@@ -409,10 +416,74 @@ def repeat_since(today: date) -> datetime:
     return datetime.combine(today - timedelta(days=REPEAT_DAYS), time(), CHINA)
 
 
+@dataclass(frozen=True)
+class RepeatCounts:
+    """Cases within REPEAT_DAYS at some contractors' sites, counted in the database: each
+    contractor's sites with such a case, which of the asked-for sites have one, and the cases
+    per (contractor, boss)."""
+
+    sites: Mapping[int, int]
+    present: frozenset[int]
+    bosses: Mapping[tuple[int, str], int]
+
+    def context(self, *, project_id: int | None, contractor_id: int | None,
+                employer_key: str | None, created_at: datetime | None, since: datetime,
+                wage: Wage | None, season: SeasonWindow | None) -> CaseContext:
+        sites = boss_cases = 0
+        if contractor_id is not None:
+            sites = self.sites.get(contractor_id, 0) - (project_id in self.present)
+            if employer_key:
+                itself = 1 if created_at is not None and created_at >= since else 0
+                boss_cases = self.bosses.get((contractor_id, employer_key), 0) - itself
+        return CaseContext(other_boss_cases=min(REPEAT_CAP, max(0, boss_cases)),
+                           other_contractor_sites=min(REPEAT_CAP, max(0, sites)),
+                           wage=wage, season=season)
+
+
+def repeat_counts(session: Session, sites: Iterable[tuple[int, int, str | None]],
+                  since: datetime) -> RepeatCounts:
+    """For cases at these (project, contractor, boss) sites, the cases within the window that
+    their context counts: one statement (three aggregates in a UNION ALL), however many cases
+    the contractors have."""
+    sites = list(sites)
+    if not sites:
+        return RepeatCounts({}, frozenset(), {})
+    projects = sorted({project for project, _contractor, _key in sites})
+    contractors = sorted({contractor for _project_id, contractor, _key in sites})
+    keys = sorted({key for _project_id, _contractor, key in sites if key})
+    case, project = _case.c, _project.c
+    at_sites = _case.join(_project, project.id == case.project_id)
+    recent = case.created_at >= since
+    no_key = cast(null(), String).label("key")
+    statement = union_all(
+        select(literal_column("0").label("part"), project.contractor_id.label("ref"), no_key,
+               func.count(distinct(case.project_id)).label("n"))
+        .select_from(at_sites).where(project.contractor_id.in_(contractors), recent)
+        .group_by(project.contractor_id),
+        select(literal_column("1"), case.project_id, cast(null(), String), func.count())
+        .where(case.project_id.in_(projects), recent).group_by(case.project_id),
+        select(literal_column("2"), project.contractor_id, case.employer_key, func.count())
+        .select_from(at_sites)
+        .where(project.contractor_id.in_(contractors), case.employer_key.in_(keys), recent)
+        .group_by(project.contractor_id, case.employer_key))
+    counted: dict[int, int] = {}
+    present: set[int] = set()
+    bosses: dict[tuple[int, str], int] = {}
+    for part, ref, key, count in session.execute(statement):
+        if part == 0:
+            counted[ref] = int(count)
+        elif part == 1:
+            present.add(ref)
+        else:
+            bosses[ref, key] = int(count)
+    return RepeatCounts(counted, frozenset(present), bosses)
+
+
 def case_contexts(session: Session, cases: Sequence[Case], today: date,
                   settings: CaseSettings | None = None) -> dict[int, CaseContext]:
-    """Each case's context, for a batch in one aggregate query (the cases at the contractors'
-    sites within 90 days, by site and boss) plus the minimum wages (cached per process)."""
+    """Each case's context (after a merge or a split): the projects' contractors in one
+    statement, the cases counted in one more (repeat_counts), the minimum wages cached per
+    process."""
     settings = settings or case_settings()
     project_ids = {case.project_id for case in cases if case.project_id is not None}
     contractor_of: dict[int, int] = {
@@ -420,77 +491,253 @@ def case_contexts(session: Session, cases: Sequence[Case], today: date,
             select(Project.id, Project.contractor_id).where(Project.id.in_(project_ids)))
     } if project_ids else {}
     since = repeat_since(today)
-    # (contractor, site, boss) -> cases
-    counts: dict[tuple[int, int, str | None], int] = {}
-    if contractor_of:
-        rows = session.execute(
-            select(Project.contractor_id, Case.project_id, Case.employer_key, func.count(Case.id))
-            .join(Project, Project.id == Case.project_id)
-            .where(Project.contractor_id.in_(set(contractor_of.values())),
-                   Case.created_at >= since)
-            .group_by(Project.contractor_id, Case.project_id, Case.employer_key))
-        counts = {(contractor, site, key): int(count) for contractor, site, key, count in rows}
-    contexts = {}
-    for case in cases:
-        contractor = contractor_of.get(case.project_id) if case.project_id else None
-        itself = 1 if case.created_at is not None and case.created_at >= since else 0
-        sites = boss_cases = 0
-        if contractor is not None:
-            sites = len({site for (c, site, _k) in counts if c == contractor
-                         and site != case.project_id})
-            if case.employer_key:
-                boss_cases = sum(n for (c, _s, k), n in counts.items()
-                                 if c == contractor and k == case.employer_key) - itself
-        contexts[case.id] = CaseContext(
-            other_boss_cases=min(REPEAT_CAP, max(0, boss_cases)),
-            other_contractor_sites=min(REPEAT_CAP, sites),
-            wage=local_wage(session, case.project_id, case.region_code), season=settings.season)
-    return contexts
+    counts = repeat_counts(session, [(case.project_id, contractor_of[case.project_id],
+                                      case.employer_key) for case in cases
+                                     if case.project_id in contractor_of], since)
+    return {case.id: counts.context(
+        project_id=case.project_id, contractor_id=contractor_of.get(case.project_id or 0),
+        employer_key=case.employer_key, created_at=case.created_at, since=since,
+        wage=local_wage(session, case.project_id, case.region_code), season=settings.season)
+        for case in cases}
 
 
 # --- the daily refresh -----------------------------------------------------------------------
 
 REFRESH_BATCH = 500
+# A case's row as the refresh reads it: what its context needs (its project's contractor and
+# own minimum wage joined) and the priority fields as stored, to write only what changed.
+_REFRESH_ROWS = (_case.c.id, _case.c.status, _case.c.project_id, _case.c.region_code,
+                 _case.c.employer_key, _case.c.created_at,
+                 *(_case.c[name] for name in PRIORITY_FIELDS),
+                 _project.c.id.label("site_id"), _project.c.contractor_id,
+                 _project.c.region_code.label("site_region_code"),
+                 _project.c.minimum_wage_monthly_fen.label("own_monthly_fen"),
+                 _project.c.minimum_wage_hourly_fen.label("own_hourly_fen"))
+_REFRESH_UPDATE = (update(_case).where(_case.c.id == bindparam("r_id"))
+                   .values({name: bindparam(f"r_{name}")
+                            for name in (*PRIORITY_FIELDS, "updated_at")}))
 
 
-def _repeat_changed_projects(today: date) -> Any:
-    """Projects whose contractor's "other cases within 90 days" may have changed since the last
-    run: a case opened in the last two days (a missed night included), or one leaving the
-    window today."""
-    entered = datetime.combine(today - timedelta(days=2), time(), CHINA)
-    left_from = repeat_since(today - timedelta(days=2))
-    contractors = (select(Project.contractor_id).join(Case, Case.project_id == Project.id)
-                   .where(or_(Case.created_at >= entered,
-                              and_(Case.created_at >= left_from,
-                                   Case.created_at < repeat_since(today)))))
-    return select(Project.id).where(Project.contractor_id.in_(contractors))
+@dataclass(frozen=True)
+class RepeatWindow:
+    """The cases within REPEAT_DAYS counted (what each case's context reads), and whose counts
+    may have changed since the last run: contractors (their other sites) and (contractor,
+    boss) pairs (the boss's other cases); see refresh_selection, 2 and 3."""
+
+    counts: RepeatCounts
+    contractors: frozenset[int]
+    bosses: frozenset[tuple[int, str]]
+
+
+def repeat_window(session: Session, today: date) -> RepeatWindow:
+    """One aggregate over the cases opened since two days before the window's start (by
+    ix_legal_case_created_at), per contractor, site and boss, in three stretches: leaving the
+    window in the last two days, within it at the last run and today ("between"), and opened
+    since the start of the day before yesterday ("recent")."""
+    recent = datetime.combine(today - timedelta(days=2), time(), CHINA)
+    since, left_from = repeat_since(today), repeat_since(today - timedelta(days=2))
+    case, project = _case.c, _project.c
+
+    def stretch(*conditions: Any) -> Any:
+        return func.sum(case_((and_(*conditions), 1), else_=0))
+
+    rows = session.execute(
+        select(project.contractor_id, case.project_id, case.employer_key,
+               stretch(case.created_at < since),
+               stretch(case.created_at >= since, case.created_at < recent),
+               stretch(case.created_at >= recent))
+        .select_from(_case.join(_project, project.id == case.project_id))
+        .where(case.created_at >= left_from)
+        .group_by(project.contractor_id, case.project_id, case.employer_key))
+    owner: dict[int, int] = {}
+    site_now: dict[int, int] = {}  # project -> cases within the window today
+    site_between: dict[int, int] = {}
+    site_moved: set[int] = set()  # a case opened lately or leaving
+    boss_now: dict[tuple[int, str], int] = {}
+    boss_between: dict[tuple[int, str], int] = {}
+    boss_moved: set[tuple[int, str]] = set()
+    for contractor, site, key, left, between, opened in rows:
+        left, between, opened = int(left or 0), int(between or 0), int(opened or 0)
+        owner[site] = contractor
+        site_now[site] = site_now.get(site, 0) + between + opened
+        site_between[site] = site_between.get(site, 0) + between
+        if left or opened:
+            site_moved.add(site)
+        if key is not None:
+            pair = (contractor, key)
+            boss_now[pair] = boss_now.get(pair, 0) + between + opened
+            boss_between[pair] = boss_between.get(pair, 0) + between
+            if left or opened:
+                boss_moved.add(pair)
+    present = frozenset(site for site, count in site_now.items() if count)
+    sites: dict[int, int] = {}
+    steady: dict[int, int] = {}
+    for site in present:
+        sites[owner[site]] = sites.get(owner[site], 0) + 1
+    for site, count in site_between.items():
+        if count:
+            steady[owner[site]] = steady.get(owner[site], 0) + 1
+    contractors = frozenset(owner[site] for site in site_moved if not site_between[site]
+                            and steady.get(owner[site], 0) <= REPEAT_CAP)
+    bosses = frozenset(pair for pair in boss_moved if boss_between[pair] <= REPEAT_CAP)
+    counts = RepeatCounts(sites, present, {pair: n for pair, n in boss_now.items() if n})
+    return RepeatWindow(counts, contractors, bosses)
+
+
+def refresh_selection(today: date, settings: CaseSettings, window: RepeatWindow) -> Any:
+    """The ids of the open cases whose reasons can change today, in order (a statement;
+    `window` from repeat_window). Nothing else in a case's priority depends on the date:
+
+    1. Its nearest time limit is within CLOSE_DAYS or past (`limitation_end`, the nearest of
+       its reports' limits, kept on the row): the days left or past are in its reasons, and
+       the score steps at AID_BEFORE_REVIEW_DAYS and at the last day. A limit further away
+       gives no reason at all, and enters the window on a day this condition already holds.
+    2. The other cases of its boss at its contractor's sites within REPEAT_DAYS may have
+       changed in number since the last run: a case of that (contractor, boss) was opened
+       since the start of the day before yesterday (a missed night included) or left the
+       window in the last two days. Not when that boss had more than REPEAT_CAP cases there
+       opened between the two: the count shown is capped and stays "10件以上".
+    3. Its contractor's other sites with a case within REPEAT_DAYS may have changed in
+       number: a site of the contractor with a case opened or leaving as in 2 and no case
+       opened between the two (a site with one stays counted). Not when the contractor has
+       more than REPEAT_CAP sites with a case opened between the two (capped, as in 2).
+    4. It was opened since the start of the day before yesterday: its own context was worked
+       out as its first report came in, from counts each process keeps a minute
+       (collective.other_sites).
+    5. On the first day in or out of the season window, every open case (the season reason,
+       and "no money for food" is urgent only in the season).
+
+    Reports added, merges, splits and edits recompute their cases when they happen; a changed
+    minimum wage or calendar entry is not a change of date and waits for its case's next
+    recomputation. The cases of 2 are found from each pair through the contractor's projects
+    and ix_legal_case_grouping, never by testing every open case against every pair."""
+    case, project = _case.c, _project.c
+    is_open = case.status.in_(OPEN_STATUSES)
+    if settings.season is not None and settings.season.changes_on(today):
+        return select(case.id).where(is_open).order_by(case.id)
+    recent = datetime.combine(today - timedelta(days=2), time(), CHINA)
+    dated = (select(case.id).select_from(_case.outerjoin(_project, project.id == case.project_id))
+             .where(is_open, or_(and_(case.limitation_end.is_not(None),
+                                      case.limitation_end <= today + timedelta(days=CLOSE_DAYS)),
+                                 case.created_at >= recent,
+                                 project.contractor_id.in_(sorted(window.contractors)))))
+    if not window.bosses:
+        return dated.order_by(case.id)
+    pairs = (values(column("contractor_id", Integer), column("employer_key", String),
+                    name="changed_boss").data(sorted(window.bosses)).cte("changed_boss"))
+    bosses = (select(case.id)
+              .select_from(pairs.join(_project, project.contractor_id == pairs.c.contractor_id)
+                           .join(_case, and_(case.project_id == project.id,
+                                             case.employer_key == pairs.c.employer_key)))
+              .where(is_open))
+    chosen = union(dated, bosses).subquery("chosen")
+    return select(chosen.c.id).order_by(chosen.c.id)
+
+
+@dataclass(frozen=True)
+class RefreshRun:
+    """What a run works out on its first batch and its next batches read: the cases it
+    recomputes, and the cases within the window counted. A case opened during the run is
+    opened "since the day before yesterday" at the next run as well."""
+
+    ids: list[int]
+    counts: RepeatCounts
+
+
+_runs: dict[date, RefreshRun] = {}
+
+
+def refresh_run(session: Session, today: date, settings: CaseSettings, *,
+                first: bool) -> RefreshRun:
+    """The run of `today`: worked out afresh on its first batch (two statements:
+    repeat_window, then refresh_selection), kept for the next."""
+    run = _runs.get(today)
+    if first or run is None:
+        window = repeat_window(session, today)
+        ids = list(session.scalars(refresh_selection(today, settings, window)))
+        _runs.clear()
+        run = _runs[today] = RefreshRun(ids, window.counts)
+    return run
+
+
+def _batch_wages(session: Session, rows: Sequence[Any]) -> dict[tuple[Any, Any], Wage | None]:
+    """local_wage for a batch of refresh rows: the project's own figures are on the row, the
+    regions above the sites in one statement."""
+    from wagechannel.places.services import WageStandard, region_minimum_wages
+
+    def own(row: Any) -> bool:
+        return row.own_monthly_fen is not None or row.own_hourly_fen is not None
+
+    codes = {row.site_region_code if row.site_id is not None else row.region_code
+             for row in rows if not (row.site_id is not None and own(row))}
+    standards = region_minimum_wages(session, {code for code in codes if code})
+    wages: dict[tuple[Any, Any], Wage | None] = {}
+    for row in rows:
+        if row.site_id is not None and own(row):
+            wage = _wage_of(WageStandard(row.own_monthly_fen, row.own_hourly_fen, "project"))
+        else:
+            code = row.site_region_code if row.site_id is not None else row.region_code
+            wage = _wage_of(standards[code]) if code else None
+        wages[row.project_id, row.region_code] = wage
+    return wages
 
 
 def refresh_priorities(session: Session, today: date, *, after_id: int = 0,
                        batch: int = REFRESH_BATCH,
                        settings: CaseSettings | None = None) -> tuple[int, int | None]:
-    """Recompute one batch of the open cases whose reasons can change today: those whose
-    nearest limit is within CLOSE_DAYS or past (the days left are in their reasons), those of a
-    contractor with a case entering or leaving the 90 days, and on the first day in or out of
-    the season window every open case. Returns (cases changed, the id to continue after, or
-    None when done); leads come in one statement per batch and the context in one more.
-    Flushes, never commits."""
+    """Recompute one batch of the open cases whose reasons can change today (refresh_selection
+    says which, and why). Returns (cases changed, the id to continue after, or None when done).
+
+    Four statements a batch, whatever the data: the batch's cases by id, with their projects'
+    contractor and own minimum wage; their reports' priority columns; the regions above the
+    sites (minimum wages); one executemany UPDATE of the rows that changed. A run's first
+    batch (after_id 0) sends two more (refresh_run): the cases within the window counted
+    (repeat_window), and the ids of the cases to recompute (refresh_selection), both kept for
+    the run's next batches. Never commits; cases of the session that were rewritten are
+    expired, so they read the new values."""
+    from wagechannel.cases.collective import LEAD_PRIORITY_COLUMNS
+    from wagechannel.db import utcnow
+    from wagechannel.intake.models import Lead
+
     settings = settings or case_settings()
-    if settings.season is not None and settings.season.changes_on(today):
-        changing: Any = true()
-    else:
-        changing = or_(and_(Case.limitation_end.is_not(None),
-                            Case.limitation_end <= today + timedelta(days=CLOSE_DAYS)),
-                       Case.project_id.in_(_repeat_changed_projects(today)))
-    cases = list(session.scalars(
-        select(Case).options(selectinload(Case.leads))
-        .where(Case.status.in_(OPEN_STATUSES), changing, Case.id > after_id)
-        .order_by(Case.id).limit(batch)))
-    contexts = case_contexts(session, cases, today, settings) if cases else {}
-    changed = sum(apply_priority(case, case.leads, today, context=contexts[case.id])
-                  for case in cases)
-    session.flush()
-    return changed, cases[-1].id if len(cases) == batch else None
+    run = refresh_run(session, today, settings, first=after_id == 0)
+    start = bisect_right(run.ids, after_id)
+    ids = run.ids[start:start + batch]
+    if not ids:
+        return 0, None
+    rows = list(session.execute(
+        select(*_REFRESH_ROWS)
+        .select_from(_case.outerjoin(_project, _project.c.id == _case.c.project_id))
+        .where(_case.c.id.in_(ids)).order_by(_case.c.id)))
+    lead = Lead.__table__.c
+    leads: dict[int, list[Any]] = {}
+    for found in session.execute(
+            select(lead.case_id, *(lead[name] for name in LEAD_PRIORITY_COLUMNS))
+            .where(lead.case_id.in_(ids)).order_by(lead.case_id, lead.id)):
+        leads.setdefault(found.case_id, []).append(found)
+    wages = _batch_wages(session, rows)
+    since = repeat_since(today)
+    now = utcnow()
+    changes = []
+    for row in rows:
+        if row.id not in leads or row.status not in OPEN_STATUSES:
+            continue
+        context = run.counts.context(project_id=row.project_id, contractor_id=row.contractor_id,
+                                     employer_key=row.employer_key, created_at=row.created_at,
+                                     since=since, wage=wages[row.project_id, row.region_code],
+                                     season=settings.season)
+        values_ = case_priority(leads[row.id], today, context)
+        if any(getattr(row, name) != values_[name] for name in PRIORITY_FIELDS):
+            changes.append({"r_id": row.id, "r_updated_at": now,
+                            **{f"r_{name}": values_[name] for name in PRIORITY_FIELDS}})
+    if changes:
+        session.execute(_REFRESH_UPDATE, changes)
+        for change in changes:
+            held = session.identity_map.get(session.identity_key(Case, change["r_id"]))
+            if held is not None:
+                session.expire(held, [*PRIORITY_FIELDS, "updated_at"])
+    more = start + batch < len(run.ids)
+    return len(changes), ids[-1] if more else None
 
 
 def tier_label(tier: str | None) -> str:
