@@ -663,16 +663,22 @@ def _scale_batch(session: Session, places: _Places, seed: int, batch: int, start
         extras.append({"workflow": workflow, "site": site, "values": values})
     if not cases:
         return 0, 0
-    case_table, lead_table = Case.__table__, Lead.__table__
-    case_ids = list(session.execute(insert(case_table).returning(
-        case_table.c.id, sort_by_parameter_order=True), cases).scalars())
+    # Plain multi-row inserts, then the new ids by their unique keys (case number, report
+    # key): an INSERT ... RETURNING of a thousand rows is one statement of tens of thousands
+    # of parameters, which the PostgreSQL driver parses afresh each time.
+    session.execute(insert(Case.__table__), cases)
+    numbers = dict(session.execute(select(Case.number, Case.id).where(
+        Case.number.in_([values["number"] for values in cases]))).all())
+    case_ids = [numbers[values["number"]] for values in cases]
     flat = []
     for case_id, rows in zip(case_ids, reports):
         for row in rows:
             row["case_id"] = case_id
             flat.append(row)
-    lead_ids = list(session.execute(insert(lead_table).returning(
-        lead_table.c.id, sort_by_parameter_order=True), flat).scalars())
+    session.execute(insert(Lead.__table__), flat)
+    keys = dict(session.execute(select(Lead.idempotency_key, Lead.id).where(
+        Lead.idempotency_key.in_([row["idempotency_key"] for row in flat]))).all())
+    lead_ids = [keys[row["idempotency_key"]] for row in flat]
     session.execute(insert(Claimant.__table__), [
         {"case_id": row["case_id"], "lead_id": lead_id, "name": row["name"],
          "amount_owed_fen": row["amount_owed_fen"]} for lead_id, row in zip(lead_ids, flat)])

@@ -77,7 +77,7 @@ def test_the_ledger_round_trips_with_real_types(db, world) -> None:  # type: ign
     assert row["欠薪金额（元）"].value == 8500.5
     assert row["欠薪金额（元）"].number_format == "#,##0.00"
     assert row["案件追回金额（元，整案）"].value == 4200.5
-    assert row["涉及人数"].value == 3 and row["涉及人数"].number_format == "0"
+    assert row["涉及人数"].value == 3 and row["涉及人数"].data_type == "n"
     assert row["受理日期"].value == datetime(2026, 10, 1) and row["受理日期"].is_date
     assert row["结案时间"].value == datetime(2026, 10, 10, 0, 30)
     assert row["办理方式"].value == "协商、劳动仲裁" or row["办理方式"].value == "劳动仲裁、协商"

@@ -535,8 +535,12 @@ def test_a_bad_filter_gets_a_message_never_an_error(client, db, world, args, fie
         assert response.status_code == 200, (path, args)
         text = response.get_data(as_text=True)
         assert f'id="e-{field}"' in text and message in text, (path, args)
-    for path in ("/bureau/ledger.xlsx", "/bureau/summary.xlsx"):
-        assert client.get(f"{path}?{args}").status_code == 200
+    for path in ("/bureau/ledger.xlsx", "/bureau/summary.xlsx"):  # nothing exported
+        response = client.get(f"{path}?{args}")
+        assert response.status_code == 200 and response.mimetype == "text/html", path
+        assert "没有导出" in response.get_data(as_text=True) and message in \
+            response.get_data(as_text=True)
+    assert not db.scalar(select(AuditEvent.id).where(AuditEvent.action.like("export_%")))
 
 
 def test_list_only_parameters_are_checked_too(client, db, world) -> None:  # type: ignore[no-untyped-def]

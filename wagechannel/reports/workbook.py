@@ -63,7 +63,7 @@ def workbook_bytes(workbook: Workbook) -> bytes:
 # --- streaming: openpyxl's write-only mode, neutralised the same way --------------------------
 
 TEXT, INTEGER, YUAN, DATE, DATETIME = "text", "int", "yuan", "date", "datetime"
-NUMBER_FORMATS = {INTEGER: "0", YUAN: "#,##0.00", DATE: "yyyy-mm-dd",
+NUMBER_FORMATS = {YUAN: "#,##0.00", DATE: "yyyy-mm-dd",
                   DATETIME: "yyyy-mm-dd hh:mm"}
 
 
@@ -99,7 +99,7 @@ class StreamedSheet:
         # row out as soon as it is appended.
         self._formatted: list[WriteOnlyCell | None] = []
         for column in self.columns:
-            if column.kind == TEXT:
+            if column.kind in (TEXT, INTEGER):  # whole numbers read right as they are
                 self._formatted.append(None)
             else:
                 cell = WriteOnlyCell(self.sheet)
