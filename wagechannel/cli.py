@@ -304,24 +304,30 @@ def board() -> None:
 
 
 @board.command("list", help="列出全部告示牌及其二维码地址")
-@click.option("--json", "as_json", is_flag=True, help="以JSON输出")
+@click.option("--json", "as_json", is_flag=True, help="以JSON输出（默认紧凑，一行）")
+@click.option("--indent", type=click.IntRange(0, 8), default=None,
+              help="JSON 每层缩进的空格数（便于阅读）")
 @with_app
-def board_list(as_json: bool) -> None:
-    from wagechannel.boards.services import all_boards, board_url
+def board_list(as_json: bool, indent: int | None) -> None:
+    from wagechannel.boards.services import board_list_rows, board_url
     from wagechannel.extensions import db as database
 
     base_url = _base_url()
-    rows = [{"board_id": b.id, "project_id": b.project_id, "project_name": b.project.name,
-             "token": b.token, "url": board_url(base_url, b.token), "active": b.active}
-            for b in all_boards(database.session)]
+    rows = board_list_rows(database.session)
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        listed = [{"board_id": board_id, "project_id": project_id, "project_name": name,
+                   "token": token, "url": board_url(base_url, token),
+                   "active": revoked_at is None}
+                  for board_id, project_id, name, token, revoked_at in rows]
+        click.echo(json.dumps(listed, ensure_ascii=False, indent=indent,
+                              separators=None if indent is not None else (",", ":")))
         return
     if not rows:
         click.echo("还没有告示牌。")
-    for row in rows:
-        state = "" if row["active"] else "  （已作废）"
-        click.echo(f"{row['project_id']:>5}  {row['project_name']}  {row['token']}  {row['url']}{state}")
+        return
+    click.echo("\n".join(f"{project_id:>5}  {name}  {token}  {board_url(base_url, token)}"
+                         f"{'' if revoked_at is None else '  （已作废）'}"
+                         for _board_id, project_id, name, token, revoked_at in rows))
 
 
 def _layout(size: str) -> Any:

@@ -6,7 +6,7 @@ eager loads its query asks for) and counts them in one more.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -44,10 +44,24 @@ def page_number(raw: str | None) -> int:
 
 
 def paginate(session: Session, query: Select[tuple[T]], number: int,
-             per_page: int = PER_PAGE) -> Page[T]:
-    """Page `number` of query (ordered by the caller); past the end gives the last page."""
-    total = int(session.scalar(select(func.count()).select_from(
-        query.order_by(None).subquery())) or 0)
+             per_page: int = PER_PAGE, *, count: Select[Any] | None = None,
+             rows: bool = False) -> Page[T]:
+    """Page `number` of query (ordered by the caller); past the end gives the last page.
+
+    `count`: a statement that counts the rows, for a list whose query joins and reads more
+    than its count needs (a count over the table and its conditions can be answered from an
+    index alone); by default the query's rows are counted in a subquery. `rows`: the items
+    are the query's rows (Core columns), not ORM objects."""
+    counting = count if count is not None else select(func.count()).select_from(
+        query.order_by(None).subquery())
+    total = int(session.scalar(counting) or 0)
     number = min(max(1, number), max(1, -(-total // per_page)))
-    items = list(session.scalars(query.limit(per_page).offset((number - 1) * per_page)).unique())
+    window = query.limit(per_page).offset((number - 1) * per_page)
+    items: list[Any] = (list(session.execute(window)) if rows
+                        else list(session.scalars(window).unique()))
     return Page(items=items, number=number, per_page=per_page, total=total)
+
+
+def count_of(table: Any, *conditions: Any) -> Select[tuple[int]]:
+    """A plain count of a table's rows under some conditions (paginate's `count`)."""
+    return select(func.count()).select_from(table).where(*conditions)

@@ -58,9 +58,18 @@ def find_board(session: Session, token: str) -> Board | None:
 
 
 def all_boards(session: Session) -> list[Board]:
-    """Every board with its project (the command line prints both), in one statement."""
+    """Every board with its project, in one statement."""
     return list(session.scalars(select(Board).join(Board.project)
                                 .options(contains_eager(Board.project)).order_by(Board.id)))
+
+
+def board_list_rows(session: Session) -> list[Any]:
+    """What `wagechannel board list` prints of every board, as plain rows in board order (id,
+    project_id, project_name, token, revoked_at): one statement, no objects built."""
+    return list(session.execute(
+        select(Board.id, Board.project_id, Project.name.label("project_name"), Board.token,
+               Board.revoked_at)
+        .join(Project, Project.id == Board.project_id).order_by(Board.id)))
 
 
 # --- Content and completeness (Art. 34 of the wage-payment regulation) ---------------------

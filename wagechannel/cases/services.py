@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, exists, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, exists, false, func, or_, select, true
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from wagechannel.accounts.models import User
@@ -42,18 +42,23 @@ def visible_cases(user: User, *, claimants: bool = True) -> Select[tuple[Case]]:
     number of statements per page."""
     query = (select(Case).options(joinedload(Case.project).joinedload(Project.contractor),
                                   joinedload(Case.lawyer))
-             .order_by(*QUEUE_ORDER))
+             .where(visible_to(user)).order_by(*QUEUE_ORDER))
     if claimants:
         query = query.options(selectinload(Case.claimants))
+    return query
+
+
+def visible_to(user: User) -> ColumnElement[bool]:
+    """The condition on a case row for the cases a user sees (each role's by its index)."""
     if user.role == "admin":
-        return query
+        return true()
     if user.role == "legal_aid_staff":
-        return query.where(Case.legal_aid_org_id == user.organisation_id)
+        return Case.legal_aid_org_id == user.organisation_id
     if user.role == "lawyer":
-        return query.where(Case.lawyer_id == user.id)
+        return Case.lawyer_id == user.id
     if user.role == "bureau_liaison":
-        return query.where(Case.bureau_org_id == user.organisation_id)
-    return query.where(false())
+        return Case.bureau_org_id == user.organisation_id
+    return false()
 
 
 # By tier, then the nearest time limit (none last), then age: the ix_legal_case_tiers_* indexes.
@@ -140,28 +145,40 @@ def filtered_cases(user: User, filters: CaseFilters, *, now: datetime | None = N
                    claimants: bool = True) -> Select[tuple[Case]]:
     """The cases a user sees, narrowed by the filters, in the queue's order: each filter is one
     condition on the case row (or a subquery), so a page costs the same statements whatever
-    the filters. The queue page and the staff API (GET /api/v1/cases) both use this."""
-    query = visible_cases(user, claimants=claimants)
+    the filters. The staff API (GET /api/v1/cases) uses this; the queue page reads the same
+    conditions (case_conditions) into plain rows."""
+    return visible_cases(user, claimants=claimants).where(*filter_conditions(filters, now=now))
+
+
+def case_conditions(user: User, filters: CaseFilters, *,
+                    now: datetime | None = None) -> list[ColumnElement[bool]]:
+    """The conditions on a case row for what filtered_cases selects."""
+    return [visible_to(user), *filter_conditions(filters, now=now)]
+
+
+def filter_conditions(filters: CaseFilters, *,
+                      now: datetime | None = None) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
     if filters.tier is not None:
-        query = query.where(Case.tier_rank == TIER_RANKS[filters.tier])
+        conditions.append(Case.tier_rank == TIER_RANKS[filters.tier])
     if filters.state == OPEN_STATE:
-        query = query.where(Case.status.in_(OPEN_STATUSES))
+        conditions.append(Case.status.in_(OPEN_STATUSES))
     elif filters.state != ALL_STATES:
-        query = query.where(Case.status == filters.state)
+        conditions.append(Case.status == filters.state)
     if filters.route is not None:
-        query = query.where(exists().where(CaseRoute.case_id == Case.id,
-                                           CaseRoute.kind == filters.route))
+        conditions.append(exists().where(CaseRoute.case_id == Case.id,
+                                         CaseRoute.kind == filters.route))
     if filters.lawyer is not None:
-        query = query.where(Case.lawyer_id.in_(select(User.id)
-                                               .where(User.username == filters.lawyer)))
+        conditions.append(Case.lawyer_id.in_(select(User.id)
+                                             .where(User.username == filters.lawyer)))
     if filters.project is not None:
-        query = query.where(Case.project_id == filters.project)
+        conditions.append(Case.project_id == filters.project)
     if filters.contractor is not None:
-        query = query.where(Case.project_id.in_(select(Project.id).where(
+        conditions.append(Case.project_id.in_(select(Project.id).where(
             Project.contractor_id == filters.contractor)))
     if filters.age is not None:
-        query = query.where(Case.created_at <= (now or utcnow()) - timedelta(days=filters.age))
-    return query
+        conditions.append(Case.created_at <= (now or utcnow()) - timedelta(days=filters.age))
+    return conditions
 
 
 @dataclass(frozen=True)

@@ -100,16 +100,21 @@ def visible_projects(user: User) -> Select[tuple[Project]]:
     """Projects a user may open: a contractor its own, an office those in its regions (county
     by county), admin all. Each order has its index: the primary key, (contractor_id, id),
     (region_code, id)."""
-    query = select(Project).where(Project.deleted_at.is_(None))
+    conditions, order = project_scope(user)
+    return select(Project).where(*conditions).order_by(*order)
+
+
+def project_scope(user: User) -> tuple[list[ColumnElement[bool]], tuple[Any, ...]]:
+    """visible_projects as conditions on the project row and the order of its list."""
+    live: list[ColumnElement[bool]] = [Project.deleted_at.is_(None)]
     if user.role == "admin":
-        return query.order_by(Project.id)
+        return live, (Project.id,)
     if user.role == "contractor":
-        return query.where(Project.contractor_id == user.contractor_id).order_by(Project.id)
+        return [*live, Project.contractor_id == user.contractor_id], (Project.id,)
     if user.organisation is not None:
-        return query.where(in_regions(Project.region_code,
-                                      [region.code for region in user.organisation.regions])
-                           ).order_by(Project.region_code, Project.id)
-    return query.where(false())
+        codes = [region.code for region in user.organisation.regions]
+        return [*live, in_regions(Project.region_code, codes)], (Project.region_code, Project.id)
+    return [false()], (Project.id,)
 
 
 def can_view_project(user: User, project: Project) -> bool:

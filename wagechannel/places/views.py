@@ -1,7 +1,7 @@
 """Projects (sites) for contractors and offices; regions' minimum wages for administrators.
 
 The board section of the project page is the boards feature's own (the `project_boards`
-template global): places knows nothing of boards.
+template global); the project list only counts each project's active boards.
 """
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import func, select
 
 from wagechannel.accounts.permissions import roles_required
 from wagechannel.accounts.services import record
@@ -19,14 +18,15 @@ from wagechannel.errors import DomainError
 from wagechannel.extensions import db
 from wagechannel.intake.services import lead_count
 from wagechannel.money import yuan_text
-from wagechannel.paging import page_number, paginate
+from wagechannel.paging import count_of, page_number, paginate
 from wagechannel.places.models import LEGAL_AID, Contractor, Project, Region
 from wagechannel.places.services import (ProjectInvalid, WageStandard, can_view_project,
                                          confirm_wage_fallback, delete_project, minimum_wage,
-                                         parse_project, project_form_values, region_list,
-                                         region_minimum_wage, regions_for_choice, save_project,
+                                         parse_project, project_form_values, project_scope,
+                                         region_list, region_minimum_wage, regions_for_choice,
+                                         save_project,
                                          serving_organisation, set_region_wage,
-                                         visible_projects, wage_confirmation_current)
+                                         wage_confirmation_current)
 
 bp = Blueprint("places", __name__)
 PROJECT_ROLES = ("contractor", "legal_aid_staff", "bureau_liaison")
@@ -50,11 +50,31 @@ def _editable_or_404(project_id: int) -> Project:
 @bp.route("/projects")
 @roles_required(*PROJECT_ROLES)
 def projects() -> ResponseReturnValue:
-    query = visible_projects(current_user).options(joinedload(Project.contractor),
-                                                   selectinload(Project.boards))
-    page = paginate(db.session, query, page_number(request.args.get("page")))
+    conditions, order = project_scope(current_user)
+    page = paginate(db.session, _project_rows().where(*conditions).order_by(*order),
+                    page_number(request.args.get("page")),
+                    count=count_of(Project.__table__, *conditions), rows=True)
     return render_template("places/projects.html", page=page,
                            can_create=current_user.role in ("admin", "contractor"))
+
+
+_PROJECT_ROWS: list[Any] = []
+
+
+def _project_rows() -> Any:
+    """A row of the project list: its name, address, contractor and active boards counted, as
+    plain columns in one statement. The boards are counted in their table as Project.boards
+    reaches it (places imports nothing of boards), by ix_board_project_id."""
+    if not _PROJECT_ROWS:
+        boards = Project.boards.property.mapper.local_table
+        active = (select(func.count()).select_from(boards)
+                  .where(boards.c.project_id == Project.id, boards.c.revoked_at.is_(None))
+                  .correlate(Project).scalar_subquery())
+        _PROJECT_ROWS.append(
+            select(Project.id, Project.name, Project.address,
+                   Contractor.name.label("contractor_name"), active.label("active_boards"))
+            .join(Contractor, Contractor.id == Project.contractor_id))
+    return _PROJECT_ROWS[0]
 
 
 @bp.route("/projects/<int:project_id>")
