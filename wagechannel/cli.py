@@ -257,9 +257,20 @@ def _demo(password: str | None, base_url: str) -> None:
 
 @main.command(help="载入演示数据（可重复运行；数据库不是最新结构时先升级）")
 @click.option("--password", default=None, help="演示账号的密码（至少8位）")
+@click.option("--scale", type=click.IntRange(min=1), default=None,
+              help="再加入这么多条模拟的欠薪反映（用于试用统计页和性能测试；同一 --seed 重复运行不会重复加入）")
+@click.option("--seed", type=int, default=1, show_default=True, help="模拟数据的随机种子")
 @with_app(upgrade=True)
-def demo(password: str | None) -> None:
+def demo(password: str | None, scale: int | None, seed: int) -> None:
     _demo(password, _base_url())
+    if scale:
+        from wagechannel.demo import load_scale
+        from wagechannel.extensions import db as database
+
+        with reported():
+            result = load_scale(database.session, scale, seed)
+        click.echo(f"模拟数据：新加入 {result.added} 条反映（此前已有 {result.existing} 条），"
+                   f"{result.cases} 个案件，用时 {result.seconds:.0f} 秒。")
 
 
 def _listen_failure(host: str, port: int, error: Exception) -> str:
@@ -657,9 +668,11 @@ def scheduler() -> None:
 
 
 def _deadline_commands() -> None:
-    """`deadlines`, `calendar` and `remind` (wagechannel/deadlines/cli.py)."""
+    """`deadlines`, `calendar` and `remind` (wagechannel/deadlines/cli.py); `export`
+    (wagechannel/reports/cli.py)."""
     from wagechannel.deadlines.cli import calendar, deadlines, remind
-    for command in (deadlines, calendar, remind):
+    from wagechannel.reports.cli import export
+    for command in (deadlines, calendar, remind, export):
         main.add_command(command)
 
 

@@ -276,3 +276,16 @@ def test_a_new_password_or_deactivation_from_the_command_line(runner, db, world,
     assert runner.invoke(main, ["user", "deactivate", "nobody"]).exit_code == 1
     actions = set(db.scalars(select(AuditEvent.action)))
     assert {"password_changed", "user_deactivated"} <= actions
+
+
+def test_demo_scale_and_export_are_commands(runner, db, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr("wagechannel.cli._app", lambda: runner.app)
+    first = runner.invoke(main, ["demo", "--scale", "30", "--seed", "7"])
+    assert first.exit_code == 0, first.output
+    assert "新加入 30 条反映" in first.output
+    again = runner.invoke(main, ["demo", "--scale", "30", "--seed", "7"])
+    assert "新加入 0 条反映" in again.output and "此前已有 30 条" in again.output
+    output = tmp_path / "ledger.xlsx"
+    exported = runner.invoke(main, ["export", "ledger", "--output", str(output)])
+    assert exported.exit_code == 0, exported.output
+    assert output.stat().st_size > 0
