@@ -462,8 +462,16 @@ def test_again_after_a_closed_case_marks_the_boss(client, db, world) -> None:  #
     report(db, world, boss="周老板（木工）", amount="7000")
     login(client, "liaison")
     page = client.get("/bureau").get_data(as_text=True)  # the default period: the new one only
+    assert 'id="empty-boss"' in page  # one site: not in the table of bosses on several sites
+    project = page.split('id="ranking-project"')[1].split("</table>")[0]
+    assert "结案后又被反映" in project  # but the site is marked
+    second = create_project(db, contractor=world.contractor, region_code="440305",
+                            name="周老板的第二个工地", address="深圳市南山区测试路5号")
+    db.commit()
+    report(db, world, project=second, boss="周老板", amount="6000")
+    page = client.get("/bureau").get_data(as_text=True)
     bosses = page.split('id="ranking-boss"')[1].split("</table>")[0]
-    assert "周老板" in bosses and "结案后又被反映" in bosses and "1个工地" in bosses
+    assert "周老板" in bosses and "结案后又被反映" in bosses and "2个工地" in bosses
 
 
 def test_merged_cases_are_left_out(client, db, world) -> None:  # type: ignore[no-untyped-def]

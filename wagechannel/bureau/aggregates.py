@@ -29,18 +29,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import (ColumnElement, Select, and_, case, distinct, func, literal_column, or_,
-                        select, union_all)
+from sqlalchemy import (ColumnElement, Select, String, and_, case, cast, func, literal_column,
+                        or_, select, union_all)
 
-from wagechannel.bureau.expressions import (earliest, local_month, local_week,
-                                            whole_hours_between)
+from wagechannel.bureau.expressions import local_month, local_week, whole_hours_between
 from wagechannel.bureau.filters import OPEN_STATE, Filters
-from wagechannel.cases.models import Case, CaseContact, Referral
+from wagechannel.cases.models import Case, Referral
 from wagechannel.cases.priority import OPEN_STATUSES
 from wagechannel.deadlines.models import Deadline
 from wagechannel.deadlines.rules import RULES
-from wagechannel.intake.models import Lead, LeadMessage
-from wagechannel.places.models import Contractor, Project, Region
+from wagechannel.intake.models import Lead
+from wagechannel.places.models import Project
 from wagechannel.places.services import in_regions
 
 NOT_MERGED = or_(Case.outcome.is_(None), Case.outcome != "merged")
@@ -138,10 +137,6 @@ REFUSED = Branch("case", Case.decided_at, (Case.status == "refused",), {
     "refused": _count(Case.id)})
 DASHBOARD = (REPORTS, OPENED, CLOSED)
 SUMMARY = (REPORTS, ACCEPTED, GRANTED, REFUSED, CLOSED)
-# Beside a ranking's reports: how many sites they name, the latest, and the boss's name.
-RANKED_REPORTS = Branch("lead", Lead.created_at, (), {
-    **REPORTS.measures, "sites": func.count(distinct(Lead.project_id)),
-    "last_report": func.max(Lead.created_at), "name": func.max(Lead.employer_name)})
 # Outer aggregates other than a sum.
 MAXIMA = {"last_report", "name"}
 
@@ -282,36 +277,25 @@ STEPS = {
 }
 
 
-def first_contact_at() -> Any:
-    """A case's first contact with the worker: the first contact staff recorded, the first
-    message to a worker of the case, or acceptance, whichever came first (as the reminders'
-    first-contact deadline counts it)."""
-    contact = (select(func.min(CaseContact.at)).where(CaseContact.case_id == Case.id)
-               .scalar_subquery())
-    message = (select(func.min(LeadMessage.created_at))
-               .join(Lead, Lead.id == LeadMessage.lead_id)
-               .where(Lead.case_id == Case.id, LeadMessage.direction == "to_worker")
-               .scalar_subquery())
-    return earliest(contact, message, Case.accepted_at)
-
-
-def step_at(step: str) -> Any:
-    return {"contact": first_contact_at(), "decision": Case.decided_at,
-            "assignment": Case.assigned_at}[step]
+def contacted() -> Any:
+    """A case's first contact with the worker happened: its first-contact deadline is settled
+    (the reminders settle it at the first contact staff record, the first message to the
+    worker, or acceptance, whichever came first, and keep that moment as its closing time)."""
+    return (select(Deadline.id).where(Deadline.case_id == Case.id,
+                                      Deadline.rule == "first_contact",
+                                      Deadline.status.in_(("met", "missed"))).exists())
 
 
 def timings_statement(filters: Filters, regions: list[str] | None) -> Select[Any]:
-    """For the cases opened in the period: how many reached each step after how many whole
-    hours from the report (a histogram: step, hours, cases)."""
-    steps = (select(Case.created_at.label("at"), first_contact_at().label("contact"),
-                    Case.decided_at.label("decision"), Case.assigned_at.label("assignment"))
-             .where(*case_conditions(filters, regions, at=Case.created_at)).cte("steps"))
+    """For the cases opened in the period: how many were decided and assigned after how many
+    whole hours from the report (a histogram: step, hours, cases)."""
     parts = []
-    for step in STEPS:
-        hours = whole_hours_between(steps.c.at, steps.c[step])
+    for step, at in (("decision", Case.decided_at), ("assignment", Case.assigned_at)):
+        hours = whole_hours_between(Case.created_at, at)
         parts.append(select(literal_column(f"'{step}'").label("step"), hours.label("hours"),
-                            func.count().label("cases"))
-                     .where(steps.c[step].is_not(None)).group_by(hours))
+                            func.count(Case.id).label("cases"))
+                     .where(*case_conditions(filters, regions, at=Case.created_at),
+                            at.is_not(None)).group_by(hours))
     return union_all(*parts)  # type: ignore[return-value]
 
 
@@ -324,13 +308,18 @@ def compliance_bucket(today: date) -> Any:
 
 def compliance_statement(filters: Filters, regions: list[str] | None,
                          today: date) -> Select[Any]:
-    """The deadlines of each step, for the cases opened in the period, by outcome."""
+    """The deadlines of each step, for the cases opened in the period, by outcome; for the
+    first contact, also after how many whole hours from the report it happened (the moment
+    its deadline was settled)."""
     bucket = compliance_bucket(today)
-    return (select(Deadline.rule, bucket.label("outcome"), func.count(Deadline.id))
+    hours = case((and_(Deadline.rule == "first_contact", Deadline.status.in_(("met", "missed"))),
+                  whole_hours_between(Case.created_at, Deadline.closed_at)), else_=None)
+    return (select(Deadline.rule, bucket.label("outcome"), hours.label("hours"),
+                   func.count(Deadline.id))
             .join(Case, Case.id == Deadline.case_id)
             .where(Deadline.rule.in_([rule for _l, rule, _t in STEPS.values()]),
                    *case_conditions(filters, regions, at=Case.created_at))
-            .group_by(Deadline.rule, bucket))
+            .group_by(Deadline.rule, bucket, hours))
 
 
 @dataclass
@@ -377,10 +366,16 @@ def duration_text(hours: int | None) -> str:
 
 
 # --- rankings: regions, contractors, projects, bosses -------------------------------------------
+#
+# One statement gives every ranking and the headline totals: the three branches grouped by
+# (site, county, boss) — a few rows per site, whatever the number of reports — then summed in
+# Python per region, contractor, site and boss. A contractor's and a boss's sites are the
+# distinct sites among them with reports in the period.
 
 RANKING_LABELS = {"region": "地区", "contractor": "施工总承包单位", "project": "项目",
                   "boss": "老板（包工头）"}
 REPEAT_SITES = 2  # a contractor or boss named in reports on this many sites or more
+FINE_NAMES = (*FACT_NAMES, "last_report", "name")
 
 
 @dataclass
@@ -405,81 +400,139 @@ class Ranking:
         return max(1, -(-self.total // self.per_page))
 
 
-RANKED_NAMES = (*FACT_NAMES, "sites", "last_report", "name")
+def fine_statement(filters: Filters, regions: list[str] | None) -> Select[Any]:
+    """The period's reports, new cases and closed cases per (site, county, boss), with each
+    site's contractor: what the totals and every ranking are summed from."""
+    measures: dict[str, dict[str, Any]] = {
+        "lead": {**REPORTS.measures, "last_report": func.max(Lead.created_at),
+                 "name": func.max(Lead.employer_name)},
+        "opened": dict(OPENED.measures), "closed": dict(CLOSED.measures)}
+    parts = []
+    for branch, these in measures.items():
+        columns = [these.get(name, literal_column("NULL") if name in MAXIMA
+                             else literal_column("0")).label(name) for name in FINE_NAMES]
+        if branch == "lead":
+            keys = (Lead.project_id, Lead.region_code, Case.employer_key)
+            statement = select(*(key.label(label) for key, label in zip(keys, KEY_LABELS)),
+                               *columns).select_from(Lead)
+            statement = (statement.join(Case, Case.id == Lead.case_id) if needs_case(filters)
+                         else statement.outerjoin(Case, Case.id == Lead.case_id))
+            statement = statement.where(*lead_conditions(filters, regions))
+        else:
+            keys = (Case.project_id, Case.region_code, Case.employer_key)
+            at = Case.created_at if branch == "opened" else Case.closed_at
+            statement = select(*(key.label(label) for key, label in zip(keys, KEY_LABELS)),
+                               *columns).where(*case_conditions(filters, regions, at=at))
+            if branch == "closed":
+                statement = statement.where(Case.status == "closed")
+        parts.append(statement.group_by(*keys))
+    union = union_all(*parts).subquery("parts")
+    by_key = (select(*(union.c[label] for label in KEY_LABELS),
+                     *((func.max if name in MAXIMA else func.sum)(union.c[name]).label(name)
+                       for name in FINE_NAMES))
+              .group_by(*(union.c[label] for label in KEY_LABELS)).subquery("fine"))
+    return (select(by_key, Project.contractor_id)
+            .outerjoin(Project, Project.id == by_key.c.project))
 
 
-def ranking_statement(dimension: str, filters: Filters, regions: list[str] | None, *,
-                      limit: int, offset: int = 0) -> Select[Any]:
-    """One page of a ranking (most reports first), with the names it shows and how many keys
-    there are in all."""
-    branches = (RANKED_REPORTS, OPENED, CLOSED)
-    by_key = aggregate(branches, filters, regions, dimension)
-    columns: list[Any] = [by_key, func.count().over().label("groups")]
-    order: list[Any] = [by_key.c.reports.desc(), by_key.c.claimed.desc(), by_key.c.key]
-    statement: Select[Any]
-    if dimension == "region":
-        statement = select(*columns, Region.name.label("label")).outerjoin(
-            Region, Region.code == by_key.c.key)
-    elif dimension == "contractor":
-        statement = select(*columns, Contractor.name.label("label"),
-                           Contractor.phone.label("phone")).outerjoin(
-            Contractor, Contractor.id == by_key.c.key)
-    elif dimension == "project":
-        statement = (select(*columns, Project.name.label("label"),
-                            Project.contractor_id.label("contractor_id"),
-                            Contractor.name.label("contractor_name"),
-                            Region.name.label("region_name"))
-                     .outerjoin(Project, Project.id == by_key.c.key)
-                     .outerjoin(Contractor, Contractor.id == Project.contractor_id)
-                     .outerjoin(Region, Region.code == Project.region_code))
-    elif dimension == "boss":
-        # Only repeat bosses: named on two or more sites in the period, or reported again in
-        # the period after one of their cases was closed.
-        firsts = first_closures("boss", filters, regions, None)
-        statement = (select(*columns, firsts.c.first_closed)
-                     .outerjoin(firsts, firsts.c.key == by_key.c.key)
-                     .where(or_(by_key.c.sites >= REPEAT_SITES,
-                                by_key.c.last_report > firsts.c.first_closed)))
-        order = [by_key.c.sites.desc(), *order]
+KEY_LABELS = ("project", "region", "boss")
+
+
+@dataclass
+class Fine:
+    """One row of fine_statement."""
+
+    project: int | None
+    region: str | None
+    boss: str | None
+    contractor: int | None
+    facts: dict[str, Any]
+
+
+def fine_rows(rows: Iterable[Any]) -> list[Fine]:
+    return [Fine(row.project, row.region, row.boss, row.contractor_id,
+                 measures_of(row, FINE_NAMES)) for row in rows]
+
+
+def _later(first: Any, second: Any) -> Any:
+    if first is None:
+        return second
+    if second is None:
+        return first
+    return max(first, second)
+
+
+def totals_of(fine: Iterable[Fine]) -> dict[str, int]:
+    totals = {name: 0 for name in FACT_NAMES}
+    for row in fine:
+        for name in FACT_NAMES:
+            totals[name] += row.facts[name]
+    return totals
+
+
+def rank(fine: Sequence[Fine], dimension: str) -> list[tuple[Any, dict[str, Any]]]:
+    """Every key of a dimension with its summed facts (and, for contractors and bosses, the
+    sites reported, the latest report, the boss's name as written), most reports first; for
+    bosses only those named on REPEAT_SITES sites or more, most sites first."""
+    groups: dict[Any, dict[str, Any]] = {}
+    sites: dict[Any, set[int]] = {}
+    for row in fine:
+        key = {"region": row.region, "contractor": row.contractor, "project": row.project,
+               "boss": row.boss}[dimension]
+        if key is None:
+            continue
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = {name: 0 for name in FACT_NAMES}
+            group.update(last_report=None, name=None)
+            sites[key] = set()
+        for name in FACT_NAMES:
+            group[name] += row.facts[name]
+        group["last_report"] = _later(group["last_report"], row.facts["last_report"])
+        if row.facts["name"] is not None:
+            group["name"] = _later(group["name"], row.facts["name"])
+        if row.project is not None and row.facts["reports"]:
+            sites[key].add(row.project)
+    for key, group in groups.items():
+        group["sites"] = len(sites[key])
+    ranked = list(groups.items())
+    if dimension == "boss":
+        ranked = [(key, group) for key, group in ranked if group["sites"] >= REPEAT_SITES]
+        ranked.sort(key=lambda item: (-item[1]["sites"], -item[1]["reports"],
+                                      -item[1]["claimed"], item[0]))
     else:
-        raise ValueError(dimension)
-    return statement.order_by(*order).limit(limit).offset(offset)
+        ranked.sort(key=lambda item: (-item[1]["reports"], -item[1]["claimed"], item[0]))
+    return ranked
 
 
-def first_closures(dimension: str, filters: Filters, regions: list[str] | None,
-                   keys: Sequence[Any] | None) -> Any:
-    """The first time a case of each contractor, project or boss was closed (ever, in the
-    regions; merged cases are no closure). Without `keys`: for the bosses in the period."""
-    if dimension == "contractor":
-        key: Any = Project.contractor_id
-    elif dimension == "project":
-        key = Case.project_id
-    else:
-        key = Case.employer_key
-    statement = select(key.label("key"), func.min(Case.closed_at).label("first_closed"))
-    if dimension == "contractor":
-        statement = statement.join(Project, Project.id == Case.project_id)
-    conditions = [Case.status == "closed", NOT_MERGED, key.is_not(None)]
+def repeat_boss_sites(fine: Sequence[Fine]) -> set[int]:
+    """Sites where a boss reported there in the period is also reported at another site."""
+    boss_sites: dict[str, set[int]] = {}
+    for row in fine:
+        if row.boss is not None and row.project is not None and row.facts["reports"]:
+            boss_sites.setdefault(row.boss, set()).add(row.project)
+    return {site for sites in boss_sites.values() if len(sites) >= REPEAT_SITES
+            for site in sites}
+
+
+def first_closures_statement(regions: list[str] | None, *, contractors: Sequence[int],
+                             projects: Sequence[int], bosses: Sequence[str]) -> Select[Any]:
+    """When a case of each of these contractors, sites and bosses was first closed (ever, in
+    the regions; a case merged into another is no closure): one statement, three parts."""
+    # closed_at IS NOT NULL lets an index on (project_id | employer_key, closed_at) serve.
+    closed = [Case.closed_at.is_not(None), Case.status == "closed", NOT_MERGED]
     if regions is not None:
-        conditions.append(in_regions(Case.region_code, regions))
-    if keys is not None:
-        conditions.append(key.in_(list(keys)))
-    else:
-        reported = select(Case.employer_key).join(Lead, Lead.case_id == Case.id).where(
-            *lead_conditions(filters, regions))
-        conditions.append(key.in_(reported))
-    return statement.where(*conditions).group_by(key).subquery("firsts")
-
-
-def repeat_bosses_at(filters: Filters, regions: list[str] | None,
-                     project_ids: Sequence[int]) -> Select[Any]:
-    """Of these projects, those where a boss named in the period is also named, in the period,
-    at another site."""
-    joined = select(Case.employer_key).select_from(Lead).join(Case, Case.id == Lead.case_id)
-    repeat = (joined.where(*lead_conditions(filters, regions), Case.employer_key.is_not(None))
-              .group_by(Case.employer_key)
-              .having(func.count(distinct(Lead.project_id)) >= REPEAT_SITES))
-    return (select(Lead.project_id).distinct().select_from(Lead)
-            .join(Case, Case.id == Lead.case_id)
-            .where(*lead_conditions(filters, regions), Lead.project_id.in_(list(project_ids)),
-                   Case.employer_key.in_(repeat)))
+        closed.append(in_regions(Case.region_code, regions))
+    first = func.min(Case.closed_at)
+    parts = [
+        select(literal_column("'contractor'").label("kind"),
+               cast(Project.contractor_id, String).label("key"), first.label("first_closed"))
+        .join(Project, Project.id == Case.project_id)
+        .where(*closed, Project.contractor_id.in_(list(contractors)))
+        .group_by(Project.contractor_id),
+        select(literal_column("'project'"), cast(Case.project_id, String), first)
+        .where(*closed, Case.project_id.in_(list(projects))).group_by(Case.project_id),
+        select(literal_column("'boss'"), Case.employer_key, first)
+        .where(*closed, Case.employer_key.in_(list(bosses))).group_by(Case.employer_key),
+    ]
+    return union_all(*parts)  # type: ignore[return-value]

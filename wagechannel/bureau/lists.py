@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, aliased
 from wagechannel.boards.models import Board, BoardScan
 from wagechannel.boards.services import stale_boards
 from wagechannel.bureau.aggregates import (STEPS, case_conditions, compliance_bucket,
-                                           first_contact_at, lead_conditions, needs_case,
+                                           contacted, lead_conditions, needs_case,
                                            overdue_conditions, referral_conditions)
 from wagechannel.bureau.filters import Filters
 from wagechannel.cases.models import Case, Referral
@@ -105,7 +105,7 @@ def _case_where(filters: Filters, regions: list[str] | None, basis: str,
     if basis == "closed":
         conditions.append(Case.status == "closed")
     if reached == "contact":
-        conditions.append(first_contact_at().is_not(None))
+        conditions.append(contacted())
     elif reached is not None:
         conditions.append({"decision": Case.decided_at,
                            "assignment": Case.assigned_at}[reached].is_not(None))

@@ -81,45 +81,59 @@ def _zero() -> dict[str, int]:
     return {name: 0 for name in agg.FACT_NAMES}
 
 
-def ranking(session: Session, dimension: str, filters: Filters, regions: list[str] | None, *,
-            number: int = 1, per_page: int = SHOWN) -> agg.Ranking:
-    """One page of a ranking, with its repeat-offender marks (one more statement for
-    contractors, two for projects)."""
-    number = max(1, number)
-    rows = session.execute(agg.ranking_statement(dimension, filters, regions, limit=per_page,
-                                                 offset=(number - 1) * per_page)).all()
-    if not rows and number > 1:  # past the end: the last page
-        total = _ranking_total(session, dimension, filters, regions)
-        number = max(1, -(-total // per_page))
-        rows = session.execute(agg.ranking_statement(
-            dimension, filters, regions, limit=per_page, offset=(number - 1) * per_page)).all()
-    ranked = []
-    for row in rows:
-        mapping = row._mapping
-        facts = agg.measures_of(row, agg.RANKED_NAMES)
-        detail: dict[str, Any] = {}
-        if dimension == "region":
-            name = mapping["label"] or row.key
-        elif dimension == "contractor":
-            name, detail["phone"] = mapping["label"] or f"#{row.key}", mapping["phone"]
-        elif dimension == "project":
-            name = mapping["label"] or f"#{row.key}"
-            detail.update(contractor_id=mapping["contractor_id"],
-                          contractor_name=mapping["contractor_name"],
-                          region_name=mapping["region_name"])
-        else:
-            name = facts["name"] or "（未写名字）"
-            detail["first_closed"] = mapping["first_closed"]
-        ranked.append(agg.RankedRow(row.key, name, facts, detail))
-    total = int(rows[0].groups) if rows else 0
-    _mark(session, dimension, ranked, filters, regions)
-    return agg.Ranking(dimension, ranked, total, number, per_page)
+def rankings(session: Session, fine: Sequence[agg.Fine], dimensions: Sequence[str],
+             regions: list[str] | None, *, number: int = 1,
+             per_page: int = SHOWN) -> dict[str, agg.Ranking]:
+    """A page of each ranking, summed from the fine rows, with the names the rows show (one
+    statement per kind of name) and the repeat-offender marks (one statement for all)."""
+    pages: dict[str, agg.Ranking] = {}
+    for dimension in dimensions:
+        ranked = agg.rank(fine, dimension)
+        total = len(ranked)
+        page = min(max(1, number), max(1, -(-total // per_page)))
+        rows = [agg.RankedRow(key, "", facts)
+                for key, facts in ranked[(page - 1) * per_page:page * per_page]]
+        pages[dimension] = agg.Ranking(dimension, rows, total, page, per_page)
+    _name(session, pages)
+    _mark(session, pages, fine, regions)
+    return pages
 
 
-def _ranking_total(session: Session, dimension: str, filters: Filters,
-                   regions: list[str] | None) -> int:
-    row = session.execute(agg.ranking_statement(dimension, filters, regions, limit=1)).first()
-    return int(row.groups) if row is not None else 0
+def _name(session: Session, pages: dict[str, agg.Ranking]) -> None:
+    """What each row is called: a region's name; a contractor's name and telephone; a site's
+    name, its contractor and county; a boss as the reports wrote them."""
+    def keys(dimension: str) -> list[Any]:
+        return [row.key for row in pages[dimension].rows] if dimension in pages else []
+
+    if "region" in pages:
+        names = dict(session.execute(select(Region.code, Region.name)
+                                     .where(Region.code.in_(keys("region")))).all())
+        for row in pages["region"].rows:
+            row.name = names.get(row.key) or row.key
+    if "contractor" in pages:
+        found = {row.id: row for row in session.execute(
+            select(Contractor.id, Contractor.name, Contractor.phone)
+            .where(Contractor.id.in_(keys("contractor"))))}
+        for row in pages["contractor"].rows:
+            contractor = found.get(row.key)
+            row.name = contractor.name if contractor else f"#{row.key}"
+            row.detail["phone"] = contractor.phone if contractor else None
+    if "project" in pages:
+        found = {row.id: row for row in session.execute(
+            select(Project.id, Project.name, Project.contractor_id,
+                   Contractor.name.label("contractor_name"), Region.name.label("region_name"))
+            .join(Contractor, Contractor.id == Project.contractor_id)
+            .outerjoin(Region, Region.code == Project.region_code)
+            .where(Project.id.in_(keys("project"))))}
+        for row in pages["project"].rows:
+            project = found.get(row.key)
+            row.name = project.name if project else f"#{row.key}"
+            if project is not None:
+                row.detail.update(contractor_id=project.contractor_id,
+                                  contractor_name=project.contractor_name,
+                                  region_name=project.region_name)
+    for row in pages["boss"].rows if "boss" in pages else []:
+        row.name = row.facts["name"] or "（未写名字）"
 
 
 AGAIN = "结案后又被反映"
@@ -138,32 +152,36 @@ def _aware(value: Any) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
 
 
-def _mark(session: Session, dimension: str, rows: Sequence[agg.RankedRow], filters: Filters,
+def _mark(session: Session, pages: dict[str, agg.Ranking], fine: Sequence[agg.Fine],
           regions: list[str] | None) -> None:
     """Repeat offenders: named on two or more sites in the period; reported again in the period
     after one of their cases was closed; for a site, a boss also named at another site."""
-    if not rows or dimension == "region":
-        return
-    if dimension in ("contractor", "boss"):
-        for row in rows:
-            if row.facts["sites"] >= agg.REPEAT_SITES:
+    shown = {dimension: [row.key for row in ranking.rows]
+             for dimension, ranking in pages.items() if dimension != "region"}
+    # Asked even when no row is shown, so a page costs the same statements whatever it shows.
+    firsts = {(kind, str(key)): first for kind, key, first in session.execute(
+        agg.first_closures_statement(regions, contractors=shown.get("contractor", []),
+                                     projects=shown.get("project", []),
+                                     bosses=shown.get("boss", [])))}
+    elsewhere = agg.repeat_boss_sites(fine) if "project" in pages else set()
+    for dimension, ranking in pages.items():
+        if dimension == "region":
+            continue
+        for row in ranking.rows:
+            if dimension in ("contractor", "boss") and row.facts["sites"] >= agg.REPEAT_SITES:
                 row.marks.append(MANY_SITES)
-    if dimension == "boss":
-        for row in rows:
-            if _after(row.facts["last_report"], row.detail.get("first_closed")):
+            if _after(row.facts["last_report"], firsts.get((dimension, str(row.key)))):
                 row.marks.append(AGAIN)
-        return
-    keys = [row.key for row in rows]
-    firsts = agg.first_closures(dimension, filters, regions, keys)
-    closed = dict(session.execute(select(firsts.c.key, firsts.c.first_closed)).all())
-    for row in rows:
-        if _after(row.facts["last_report"], closed.get(row.key)):
-            row.marks.append(AGAIN)
-    if dimension == "project":
-        elsewhere = set(session.scalars(agg.repeat_bosses_at(filters, regions, keys)))
-        for row in rows:
-            if row.key in elsewhere:
+            if dimension == "project" and row.key in elsewhere:
                 row.marks.append(BOSS_ELSEWHERE)
+
+
+def ranking(session: Session, dimension: str, filters: Filters, regions: list[str] | None, *,
+            number: int = 1, per_page: int = SHOWN) -> agg.Ranking:
+    """One page of one ranking (the ranking pages)."""
+    fine = agg.fine_rows(session.execute(agg.fine_statement(filters, regions)))
+    return rankings(session, fine, [dimension], regions, number=number,
+                    per_page=per_page)[dimension]
 
 
 def timings(session: Session, filters: Filters, regions: list[str] | None, today: date,
@@ -173,16 +191,20 @@ def timings(session: Session, filters: Filters, regions: list[str] | None, today
     for step, hours, cases in session.execute(agg.timings_statement(filters, regions)):
         steps[step].histogram[int(hours)] = steps[step].histogram.get(int(hours), 0) + int(cases)
     by_rule = {timing.rule: timing for timing in steps.values()}
-    for rule, outcome, count in session.execute(agg.compliance_statement(filters, regions, today)):
-        by_rule[rule].outcomes[outcome] = int(count)
+    for rule, outcome, hours, count in session.execute(
+            agg.compliance_statement(filters, regions, today)):
+        timing = by_rule[rule]
+        timing.outcomes[outcome] = timing.outcomes.get(outcome, 0) + int(count)
+        if hours is not None:  # the first contact's moment, from its settled deadline
+            timing.histogram[int(hours)] = timing.histogram.get(int(hours), 0) + int(count)
     return list(steps.values())
 
 
 def dashboard(session: Session, filters: Filters, scope: list[str] | None, *, today: date,
               bureau_id: int | None, first_contact_days: int = 1) -> Dashboard:
     regions = regions_for(filters, scope)
-    totals = agg.measures_of(session.execute(agg.totals_statement(filters, regions)).first(),
-                             agg.FACT_NAMES)
+    fine = agg.fine_rows(session.execute(agg.fine_statement(filters, regions)))
+    totals = agg.totals_of(fine)
     states = {status: 0 for status in CASE_STATUSES}
     tiers = {tier: 0 for tier in TIERS}
     for status, tier, count in session.execute(agg.states_statement(filters, regions)):
@@ -196,13 +218,12 @@ def dashboard(session: Session, filters: Filters, scope: list[str] | None, *, to
     by_time = agg.aggregate(agg.DASHBOARD, filters, regions, unit)
     found = {int(row.key): agg.measures_of(row, agg.FACT_NAMES)
              for row in session.execute(select(by_time))}
-    rankings = {dimension: ranking(session, dimension, filters, regions)
-                for dimension in ("region", "contractor", "project", "boss")}
+    ranked = rankings(session, fine, ("region", "contractor", "project", "boss"), regions)
     silent = boards_page(session, filters, regions, today, 1, per_page=SHOWN)
     return Dashboard(
         filters=filters, regions=regions, today=today, totals=totals, states=states,
         tiers=tiers, referrals=referrals, overdue=overdue, unit=unit,
-        trend=trend_points(filters.period, unit, found), rankings=rankings, boards=silent.page,
+        trend=trend_points(filters.period, unit, found), rankings=ranked, boards=silent.page,
         board_scans=silent.last_scans,
         timings=timings(session, filters, regions, today, first_contact_days),
         names=chosen_names(session, filters))
