@@ -1,6 +1,8 @@
 """Demo data: two counties with their offices, a contractor with two sites and boards, a login per
 role, and a few reports that show the queue's range (urgent, collective, near the time limit,
-from the general form, and one in the other county that the first county's staff never see)."""
+from the general form, and one in the other county that the first county's staff never see).
+`load_scale` adds any number of synthetic reports for benchmarks and for trying the bureau's
+dashboard."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -165,21 +167,20 @@ def _demo_reports(session: Session, boards: list[Board]) -> None:
 
 # --- synthetic reports at scale (`wagechannel demo --scale N`) --------------------------------
 
-SCALE_ABOUT = """`load_scale(session, n, seed)` fills the database with n synthetic reports, as the system
-would hold them after a few years of use in the Pearl River Delta: 23 real districts with their
-centres and bureaus, general contractors (a few large, many small) and their sites, each site
-with a board (some silent for a month), bosses named on one site and a few on several, reports
-peaking in winter (before the Spring Festival) and low on Sundays, collective cases, and every
-case as far along the workflow as its age allows — accepted, granted or refused, assigned,
-routes started, closed with what was recovered — with the contacts, deadlines (met, missed,
-open, overdue), assignments and referrals that go with it.
-
-Rows are built with the application's own `lead_values` and `new_case_values` (priority, tier
-and worker count from `case_priority` of all a case's reports) and inserted with Core, a
-thousand reports a statement, each batch in its own short transaction. Everything follows from
-the seed: each report's idempotency key is `scale:<seed>:<index>`, so a second run with the
-same seed adds nothing, and a larger n adds only the reports beyond the ones already there.
-"""
+# `load_scale(session, n, seed)` fills the database with n synthetic reports, as the system
+# would hold them after a few years of use in the Pearl River Delta: 23 real districts with
+# their centres and bureaus, general contractors (a few large, many small) and their sites, each
+# site with a board (some silent for a month), bosses named on one site and a few on several,
+# reports peaking in winter (before the Spring Festival) and low on Sundays, collective cases,
+# and every case as far along the workflow as its age allows — accepted, granted or refused,
+# assigned, routes started, closed with what was recovered — with the contacts, deadlines (met,
+# missed, open, overdue), assignments and referrals that go with it.
+#
+# Rows are built with the application's own `lead_values` and `new_case_values` (priority, tier
+# and worker count from `case_priority` of all a case's reports) and inserted with Core, a
+# thousand reports at a time, each batch in its own short transaction. Everything follows from
+# the seed: each report's idempotency key is `scale:<seed>:<index>`, so a second run with the
+# same seed adds nothing, and a larger n adds only the reports beyond the ones already there.
 
 SCALE_SPAN_DAYS = 3 * 365  # reports over the last three years
 SCALE_BATCH = 1000
@@ -200,7 +201,9 @@ SCALE_WAGES = {"4403": ("2520", "23.7"), "4401": ("2300", "22.2"), "4406": ("200
 # Reports by month (winter peak: pay owed for the year, the Spring Festival) and by weekday.
 MONTH_WEIGHTS = (2.2, 1.4, 0.8, 0.8, 0.8, 0.9, 0.9, 0.9, 1.0, 1.0, 1.4, 2.0)
 WEEKDAY_WEIGHTS = (1.0, 1.0, 1.0, 1.0, 1.0, 0.8, 0.55)
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱覃武戴孔汤"
+SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程"
+            "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛"
+            "郝龚邵万钱覃武戴孔汤")
 GIVEN = "建国华明军伟勇强平东海新德志文林永春荣祥福兴光宏刚辉成良云峰才杰涛斌俊波宁"
 GIVEN2 = "生民胜利清安贵全发财友富义礼忠信顺昌盛和鹏飞龙虎山水松柏玉金银铁石广川江河"
 COMPANY_WORDS = "鑫源恒泰宏达盛丰粤鹏华建中信安远隆兴顺和润佳"
@@ -530,7 +533,8 @@ def _report(rng: Any, index: int, seed: int, created: Any, employer: tuple[Any, 
     per_worker = min(150_000, max(500, round(rng.lognormvariate(9.1, 0.7) / 100) * 100))
     amount = None if rng.random() < 0.06 else per_worker * 100 * (workers if workers > 1 and
                                                                   rng.random() < 0.5 else 1)
-    phone = f"1{'3456789'[index % 7]}{_bijection(index, _salt(seed, 'phone') % 10**9, 10**9, 1_000_003):09d}"
+    number = _bijection(index, _salt(seed, "phone") % 10**9, 10**9, 1_000_003)
+    phone = f"1{'3456789'[index % 7]}{number:09d}"
     return LeadInput(
         name=_person(rng.randrange(10**6)) if rng.random() < 0.96 else None, phone=phone,
         employer_name=employer_name, amount_owed_fen=amount, workers_affected=workers,

@@ -143,7 +143,8 @@ def test_every_export_is_an_audit_event(db, world) -> None:  # type: ignore[no-u
     assert ledger.action == "export_ledger" and ledger.actor_id == liaison.id
     assert ledger.ip == "10.0.0.8" and ledger.detail["rows"] == 1
     assert ledger.detail["filters"]["tier"] == "routine" and ledger.detail["masked"] is True
-    assert summary_event.action == "export_summary" and summary_event.detail["regions"] == ["440305"]
+    assert summary_event.action == "export_summary"
+    assert summary_event.detail["regions"] == ["440305"]
 
 
 def test_text_that_would_run_as_a_formula_stays_text_in_both_workbooks(db, world) -> None:  # type: ignore[no-untyped-def]
@@ -208,7 +209,8 @@ def test_the_summary_counts_what_happened_in_the_period(db, world) -> None:  # t
         accepted_at=now - timedelta(days=400), decided_at=now, hardship_basis="commitment_41",
         status="decided"))
     db.add(CaseRoute(case_id=cases[a.id].id, kind="mediation", started_at=now))
-    db.add(CaseRoute(case_id=cases[a.id].id, kind="negotiation", started_at=now - timedelta(days=500)))
+    db.add(CaseRoute(case_id=cases[a.id].id, kind="negotiation",
+                     started_at=now - timedelta(days=500)))
     db.commit()
     result = summary(db, this_period().but(tier="urgent"), None)  # a tier does not narrow it
     assert result.totals == {"reports": 3, "claimed": 700000, "claimed_known": 3, "accepted": 2,

@@ -109,9 +109,9 @@ def test_the_data_looks_like_real_reports(db) -> None:  # type: ignore[no-untype
     recovered = [case for case in cases if case.outcome in ("recovered", "partial")]
     assert recovered and all(case.amount_recovered_fen for case in recovered)
     # a few repeat offenders: a boss named at two or more sites, contractors with many sites
-    sites_per_boss = db.execute(select(Case.employer_key, func.count(func.distinct(Case.project_id)))
-                                .where(Case.employer_key.is_not(None))
-                                .group_by(Case.employer_key)).all()
+    sites_per_boss = db.execute(
+        select(Case.employer_key, func.count(func.distinct(Case.project_id)))
+        .where(Case.employer_key.is_not(None)).group_by(Case.employer_key)).all()
     repeat = [key for key, sites in sites_per_boss if sites >= 2]
     assert repeat and len(repeat) < len(sites_per_boss) / 5
     deadlines = Counter(db.scalars(select(Deadline.status)))
@@ -128,7 +128,8 @@ def test_it_is_fast_and_keeps_the_demo_working(db) -> None:  # type: ignore[no-u
     result = load_scale(db, 2000, seed=4)
     assert result.added == 2000 and time.perf_counter() - started < 30
     demo = load_demo(db)  # the demo after the scale data: the same county's offices are shared
-    assert [login for login, _pw, _role in demo.logins][:4] == ["admin", "staff", "lawyer", "liaison"]
+    logins = [login for login, _pw, _role in demo.logins]
+    assert logins[:4] == ["admin", "staff", "lawyer", "liaison"]
     centres = db.scalars(select(Organisation.name).where(
         Organisation.name == "深圳市南山区法律援助中心")).all()
     assert centres == ["深圳市南山区法律援助中心"]

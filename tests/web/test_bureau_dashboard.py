@@ -80,7 +80,8 @@ class Truth:
             return False
         if "project" in narrow and case.project_id != narrow["project"]:
             return False
-        if "contractor" in narrow and self.contractor_of.get(case.project_id) != narrow["contractor"]:
+        if "contractor" in narrow and \
+                self.contractor_of.get(case.project_id) != narrow["contractor"]:
             return False
         if "tier" in narrow and case.tier != narrow["tier"]:
             return False
@@ -94,7 +95,8 @@ class Truth:
             return False
         if "project" in narrow and lead.project_id != narrow["project"]:
             return False
-        if "contractor" in narrow and self.contractor_of.get(lead.project_id) != narrow["contractor"]:
+        if "contractor" in narrow and \
+                self.contractor_of.get(lead.project_id) != narrow["contractor"]:
             return False
         if "tier" in narrow or "state" in narrow:
             case = self.cases.get(lead.case_id)
@@ -183,9 +185,9 @@ def report(db: Any, world: Any, *, project: Any = None, region: str | None = Non
            boss: str = "王老板", amount: str = "5000", days_ago: int = 0,
            name: str = "张三") -> Case:
     project = project or world.project
-    data = parse_lead({"name": name, "phone": f"139{abs(hash((boss, days_ago, amount, name))) % 10**8:08d}",
-                       "consent": True, "employer_name": boss, "amount_owed": amount,
-                       "employment_status": "ended",
+    phone = f"139{abs(hash((boss, days_ago, amount, name))) % 10**8:08d}"
+    data = parse_lead({"name": name, "phone": phone, "consent": True, "employer_name": boss,
+                       "amount_owed": amount, "employment_status": "ended",
                        "work_end": (TODAY - timedelta(days=days_ago + 10)).isoformat()},
                       today=TODAY)
     receipt = store_report(db, data, site=Site(None, project.id, region or project.region_code),
@@ -211,7 +213,8 @@ def close(db: Any, case: Case, *, days_ago: int, recovered: int | None = 300000)
 
 CASES = [("liaison", ["440305"], {}), ("admin", None, {}), ("admin", None, LONG),
          ("liaison", ["440305"], LONG), ("admin", None, {**LONG, "region": "440300"}),
-         ("admin", None, {**LONG, "tier": "priority"}), ("admin", None, {**LONG, "state": "closed"})]
+         ("admin", None, {**LONG, "tier": "priority"}),
+         ("admin", None, {**LONG, "state": "closed"})]
 
 
 @pytest.mark.parametrize("user,scope,args", CASES)
@@ -314,7 +317,8 @@ def test_rankings_by_region_contractor_and_project_match(client, db, scaled) -> 
         assert [str(k) for k in ordered[:10]] == [k for k, _row in shown], dimension
         for raw, row in shown:
             k = raw if dimension == "region" else int(raw)
-            numbers = [html.unescape(n) for n in re.findall(r'class="num"[^>]*><a [^>]*>([^<]+)<', row)]
+            numbers = [html.unescape(n)
+                       for n in re.findall(r'class="num"[^>]*><a [^>]*>([^<]+)<', row)]
             assert numbers == [str(len(reports[k])), yuan(money(reports[k], "amount_owed_fen")),
                                str(len(opened[k])), str(money(opened[k], "worker_count")),
                                str(len(closed[k])), yuan(money(closed[k], "amount_recovered_fen"))]
@@ -348,9 +352,15 @@ def test_time_to_each_step_against_its_limit(client, db, scaled) -> None:  # typ
         hours = sorted(math.floor((when(c) - c.created_at).total_seconds() / 3600)
                        for c in opened.values() if when(c) is not None)
         row = page.split(f'id="timing-{step}"')[1].split("</tr>")[0]
-        cells = [html.unescape(c) for c in re.findall(r'class="num"[^>]*>(?:<a [^>]*>)?([^<]+)<', row)]
-        nearest = lambda p: hours[max(1, math.ceil(p * len(hours))) - 1] + 1 if hours else None  # noqa: E731
-        assert cells == [str(len(hours)), duration_text(nearest(0.5)), duration_text(nearest(0.9))], step
+        cells = [html.unescape(c)
+                 for c in re.findall(r'class="num"[^>]*>(?:<a [^>]*>)?([^<]+)<', row)]
+
+        def nearest(fraction: float) -> int | None:
+            if not hours:
+                return None
+            return hours[max(1, math.ceil(fraction * len(hours))) - 1] + 1
+        assert cells == [str(len(hours)), duration_text(nearest(0.5)),
+                         duration_text(nearest(0.9))], step
     assert "法律援助法第43条" in page and "个工作日内" in page
     outcomes = Counter()
     for rule, status, due in db.execute(select(Deadline.rule, Deadline.status, Deadline.due_date)
@@ -376,11 +386,13 @@ def test_referrals_waiting_and_overdue_deadlines_are_counted_and_listed(client, 
             (later, "legal_aid_assignment", old, "open"), (later, "legal_aid_decision", old, "met"),
             (mine, "inspection_investigation", TODAY + timedelta(days=5), "open"),
             (mine, "mediation", old, "open"),  # a lawyer's: neither kind
-            (other, "legal_aid_decision", old, "open"), (other, "inspection_acceptance", old, "open")]
+            (other, "legal_aid_decision", old, "open"),
+            (other, "inspection_acceptance", old, "open")]
     for case, rule, due, status in rows:
         db.add(Deadline(case_id=case.id, rule=rule, trigger_date=due - timedelta(days=7),
                         due_date=due, status=status))
-    for case, bureau, status in ((mine, world.bureau, "referred"), (later, world.bureau, "accepted"),
+    for case, bureau, status in ((mine, world.bureau, "referred"),
+                                 (later, world.bureau, "accepted"),
                                  (other, world.other_bureau, "referred")):
         db.add(Referral(case_id=case.id, bureau_org_id=bureau.id, status=status,
                         consent_note="同意"))
@@ -611,7 +623,8 @@ def test_downloads_are_audited_and_scoped(client, db, world) -> None:  # type: i
 
 # --- statements at two sizes ---------------------------------------------------------------------
 
-PATHS = ["/bureau", "/bureau/reports", "/bureau/cases", "/bureau/cases?basis=closed&reached=decision",
+PATHS = ["/bureau", "/bureau/reports", "/bureau/cases",
+         "/bureau/cases?basis=closed&reached=decision",
          "/bureau/ranking/contractor", "/bureau/ranking/project", "/bureau/ranking/boss",
          "/bureau/deadlines", "/bureau/deadlines?rule=first_contact&outcome=met",
          "/bureau/boards", "/bureau/referrals"]
@@ -622,11 +635,12 @@ def test_the_dashboard_and_its_lists_cost_the_same_statements_at_two_sizes(  # t
         client, db, world, count_statements, user) -> None:
     load_scale(db, 300, seed=21)
     login(client, user)
-    small = {path: count_statements(lambda: client.get(f"{path}{'&' if '?' in path else '?'}{query(**LONG)}"))
-             for path in PATHS}
+    def address(path: str) -> str:
+        return f"{path}{'&' if '?' in path else '?'}{query(**LONG)}"
+
+    small = {path: count_statements(lambda: client.get(address(path))) for path in PATHS}
     load_scale(db, 3000, seed=21)
-    large = {path: count_statements(lambda: client.get(f"{path}{'&' if '?' in path else '?'}{query(**LONG)}"))
-             for path in PATHS}
+    large = {path: count_statements(lambda: client.get(address(path))) for path in PATHS}
     assert large == small
     assert small["/bureau"] <= 30, small["/bureau"]
 
