@@ -667,21 +667,23 @@ def _scale_batch(session: Session, places: _Places, seed: int, batch: int, start
         extras.append({"workflow": workflow, "site": site, "values": values})
     if not cases:
         return 0, 0
-    # Plain multi-row inserts, then the new ids by their unique keys (case number, report
-    # key): an INSERT ... RETURNING of a thousand rows is one statement of tens of thousands
-    # of parameters, which the PostgreSQL driver parses afresh each time.
+    # Plain inserts, then the new rows' ids read back past the highest id before them (the
+    # primary key's range, whatever the planner's statistics say mid-load), matched by their
+    # unique keys: an INSERT ... RETURNING of a thousand rows is one statement of tens of
+    # thousands of parameters, which the PostgreSQL driver parses afresh each time.
+    before = session.scalar(select(func.max(Case.id))) or 0
     session.execute(insert(Case.__table__), cases)
-    numbers = dict(session.execute(select(Case.number, Case.id).where(
-        Case.number.in_([values["number"] for values in cases]))).all())
+    numbers = dict(session.execute(select(Case.number, Case.id).where(Case.id > before)).all())
     case_ids = [numbers[values["number"]] for values in cases]
     flat = []
     for case_id, rows in zip(case_ids, reports):
         for row in rows:
             row["case_id"] = case_id
             flat.append(row)
+    before = session.scalar(select(func.max(Lead.id))) or 0
     session.execute(insert(Lead.__table__), flat)
-    keys = dict(session.execute(select(Lead.idempotency_key, Lead.id).where(
-        Lead.idempotency_key.in_([row["idempotency_key"] for row in flat]))).all())
+    keys = dict(session.execute(select(Lead.idempotency_key, Lead.id)
+                                .where(Lead.id > before)).all())
     lead_ids = [keys[row["idempotency_key"]] for row in flat]
     session.execute(insert(Claimant.__table__), [
         {"case_id": row["case_id"], "lead_id": lead_id, "name": row["name"],

@@ -3,8 +3,10 @@
 A number is a measure of a *branch*: the reports received in the period (by their time), the
 cases opened in it, the cases closed in it, accepted, granted, refused... Each branch is a
 GROUP BY over its own table and its own timestamp; a statement puts the branches side by side
-with UNION ALL and sums them per key (a region, a contractor, a project, a boss, a week or a
-month), so one statement gives a whole table whatever the data size.
+with UNION ALL and sums them per key (a region, a week or a month), so one statement gives a
+whole table whatever the data size. The headline and the rankings by region, contractor, site
+and boss come from one such statement at the grain of (site, county, boss), a few rows per
+site, summed in Python (`fine_statement`, `rank`).
 
 What the numbers mean (the dashboard says the same under its tables):
 
