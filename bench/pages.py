@@ -626,22 +626,34 @@ USER_SQL = text("SELECT id, username, display_name, password_hash, role, organis
 
 def raw_queue(user_id: int, where: str, params: dict[str, Any], page: int = 1
               ) -> Callable[[Connection], int]:
-    """A case list: the user, the count, a page of cases with the project's name, their
-    claimants."""
-    count_sql = text(f"SELECT count(*) FROM legal_case c {where}")
-    rows_sql = text(
-        "SELECT c.id, c.number, c.priority, c.priority_reasons, c.limitation_end, "
-        "c.limitation_kind, c.limitation_provisional, c.status, c.created_at, p.name "
-        f"FROM legal_case c LEFT JOIN project p ON p.id = c.project_id {where} "
-        "ORDER BY c.priority DESC, c.created_at, c.id LIMIT :limit OFFSET :offset")
+    """A case list as the page shows it: the user, the open cases counted, a page of them in
+    the queue's order (tier, nearest limit, age) with the project's and contractor's names,
+    the lawyer's and the nearest open deadline, then their claimants."""
+    scope = f"{where} AND" if where else "WHERE"
+    count_sql = expanding(f"SELECT count(*) FROM legal_case c {scope} c.status IN :open", "open")
+    rows_sql = expanding(
+        "SELECT c.id, c.number, c.status, c.tier, c.priority, c.priority_reasons, "
+        "c.limitation_end, c.limitation_kind, c.limitation_provisional, c.worker_count, "
+        "c.collective_level, c.created_at, c.project_id, p.name, p.contractor_id, k.name, "
+        "u.display_name, d.rule, d.due_date, d.provisional FROM legal_case c "
+        "LEFT JOIN project p ON p.id = c.project_id "
+        "LEFT JOIN contractor k ON k.id = p.contractor_id "
+        "LEFT JOIN user_account u ON u.id = c.lawyer_id "
+        "LEFT JOIN deadline d ON d.id = (SELECT n.id FROM deadline n WHERE n.case_id = c.id "
+        "AND n.status = 'open' ORDER BY n.due_date, n.id LIMIT 1) "
+        f"{scope} c.status IN :open "
+        "ORDER BY c.tier_rank, c.limitation_end NULLS LAST, c.created_at, c.id "
+        "LIMIT :limit OFFSET :offset",
+        "open")
     claimants_sql = expanding("SELECT case_id, name, amount_owed_fen FROM claimant "
                               "WHERE case_id IN :ids ORDER BY case_id, id", "ids")
 
     def run(connection: Connection) -> int:
         connection.execute(USER_SQL, {"id": user_id}).all()
-        total = connection.execute(count_sql, params).scalar_one()
+        scoped = {**params, "open": list(OPEN_STATUSES)}
+        total = connection.execute(count_sql, scoped).scalar_one()
         number = min(page, max(1, -(-total // PER_PAGE)))
-        rows = connection.execute(rows_sql, {**params, "limit": PER_PAGE,
+        rows = connection.execute(rows_sql, {**scoped, "limit": PER_PAGE,
                                              "offset": (number - 1) * PER_PAGE}).all()
         if rows:
             connection.execute(claimants_sql, {"ids": [row[0] for row in rows]}).all()

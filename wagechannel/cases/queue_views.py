@@ -2,33 +2,40 @@
 address; reports not yet routed; the in-app alerts."""
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
+from datetime import date, timedelta
+from typing import Any, NamedTuple
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from wagechannel.accounts.models import User
 from wagechannel.accounts.permissions import roles_required
+from wagechannel.accounts.privacy import mask_name
+from wagechannel.cache import ProcessCache, watch
 from wagechannel.cases import alerts
 from wagechannel.cases.blueprint import CASE_ROLES, bp
 from wagechannel.cases.models import ALERT_KINDS, CASE_STATUSES, ROUTES, TIERS, Alert, Case
 from wagechannel.cases.priority import settings_from
 from wagechannel.cases.routing import route_after_commit, unrouted_lead_ids
 from wagechannel.cases.services import (QUEUE_ORDER, STATE_CHOICES, CaseFilters,
-                                        case_conditions, case_filters, claimant_summaries)
+                                        ClaimantSummary, case_conditions, case_filters,
+                                        claimant_summaries)
 from wagechannel.clock import local_today
-from wagechannel.deadlines.limits import KIND_LABELS, facts_of, governing_limit
+from wagechannel.deadlines.limits import (KIND_LABELS, days_left_text, facts_of,
+                                          governing_limit)
 from wagechannel.deadlines.models import Deadline
 from wagechannel.deadlines.records import OPEN
 from wagechannel.deadlines.rules import RULES
 from wagechannel.extensions import db
 from wagechannel.intake.models import CHANNELS, LEAD_RECEIVED, VULNERABLE, Lead
+from wagechannel.money import yuan
 from wagechannel.paging import count_of, page_number, paginate
 from wagechannel.places.models import Contractor, Project, Region
+from wagechannel.templating import when
 
 
 @bp.record_once
@@ -46,6 +53,7 @@ class HeaderCounts:
 
 ALERT_HEADER_ROLES = ("admin", "legal_aid_staff", "bureau_liaison")
 INBOX_HEADER_ROLES = ("admin", "legal_aid_staff", "lawyer", "bureau_liaison")
+HEADER_COUNTS_KEY = "wagechannel.header_counts"
 
 
 def header_counts() -> HeaderCounts:
@@ -53,7 +61,7 @@ def header_counts() -> HeaderCounts:
     counts in one statement (none for a role that sees neither), once a request."""
     user = current_user
     key = user.get_id() if user.is_authenticated else None
-    found = g.get("_header_counts")
+    found = request.environ.get(HEADER_COUNTS_KEY)  # this request's, never another's
     if found is not None and found[0] == key:
         return found[1]  # type: ignore[no-any-return]
     from wagechannel.deadlines import inbox
@@ -72,8 +80,27 @@ def header_counts() -> HeaderCounts:
             counts = HeaderCounts(int(row[0] or 0), int(row[1] or 0))
         else:
             counts = HeaderCounts(inbox=int(db.session.scalar(select(unread_inbox)) or 0))
-    g._header_counts = (key, counts)
+    request.environ[HEADER_COUNTS_KEY] = (key, counts)
     return counts
+
+
+HEADER_ENDPOINTS = ("accounts.home", "accounts.audit", "accounts.logout", "cases.alert_list",
+                    "cases.queue", "cases.referrals", "cases.routed_above", "cases.shared",
+                    "cases.unrouted", "deadlines.calendar", "deadlines.inbox_list",
+                    "deadlines.reminders", "intake.staff_report", "places.projects",
+                    "places.regions")
+_header_links: dict[tuple[int, str], dict[str, str]] = {}
+
+
+def header_links() -> dict[str, str]:
+    """The header's link addresses, built once per application (and mount point), not on every
+    page."""
+    key = (id(current_app._get_current_object()), request.script_root)  # type: ignore[attr-defined]
+    links = _header_links.get(key)
+    if links is None:
+        links = _header_links[key] = {endpoint: url_for(endpoint)
+                                      for endpoint in HEADER_ENDPOINTS}
+    return links
 
 
 @bp.app_context_processor
@@ -86,18 +113,37 @@ def _queue_helpers() -> dict[str, Any]:
             return 0
         return header_counts().alerts
     return {"alert_count": alert_count, "header_counts": header_counts,
-            "vulnerable_choices": VULNERABLE}
+            "header_links": header_links, "vulnerable_choices": VULNERABLE}
+
+
+class LawyerChoice(NamedTuple):
+    username: str
+    display_name: str
+
+
+# The lawyers a centre (or, for administrators, everyone) may filter by: each process keeps
+# them a minute, and forgets them at once after its own change to an account.
+_lawyers: ProcessCache[list[LawyerChoice]] = ProcessCache("lawyer choices")
+watch(User)
+
+
+def _lawyer_choices(role: str, organisation_id: int | None) -> list[LawyerChoice]:
+    def load() -> list[LawyerChoice]:
+        query = (select(User.username, User.display_name).where(User.role == "lawyer")
+                 .order_by(User.display_name, User.id))
+        if role == "legal_aid_staff":
+            query = query.where(User.organisation_id == organisation_id)
+        return [LawyerChoice(*row) for row in db.session.execute(query.limit(500))]
+    return _lawyers.get((role, organisation_id if role == "legal_aid_staff" else None), load)
 
 
 def _filter_choices(filters: CaseFilters) -> dict[str, Any]:
-    """What the filter form offers: the lawyers this user may filter by (one statement), and the
-    names of a chosen project and contractor (one each, only when chosen)."""
-    lawyers: list[User] = []
+    """What the filter form offers: the lawyers this user may filter by (one statement a
+    minute per process), and the names of a chosen project and contractor (one each, only
+    when chosen)."""
+    lawyers: list[LawyerChoice] = []
     if current_user.role in ("admin", "legal_aid_staff"):
-        query = select(User).where(User.role == "lawyer").order_by(User.display_name, User.id)
-        if current_user.role == "legal_aid_staff":
-            query = query.where(User.organisation_id == current_user.organisation_id)
-        lawyers = list(db.session.scalars(query.limit(500)))
+        lawyers = _lawyer_choices(current_user.role, current_user.organisation_id)
     project = db.session.get(Project, filters.project) if filters.project else None
     contractor = db.session.get(Contractor, filters.contractor) if filters.contractor else None
     return {"lawyers": lawyers, "chosen_project": project, "chosen_contractor": contractor,
@@ -113,11 +159,79 @@ def queue() -> ResponseReturnValue:
                     page_number(request.args.get("page")),
                     count=count_of(Case.__table__, *conditions), rows=True)
     summaries = claimant_summaries(db.session, [case.id for case in page.items])
-    return render_template("cases/queue.html", page=page, cases=page.items, today=local_today(),
+    return render_template("cases/queue.html", page=page,
+                           cases=queue_rows(page.items, summaries, local_today()),
                            filters=filters, errors=errors, typed=request.args,
-                           summaries=summaries, links=_row_links(filters), rules=RULES,
-                           statuses=CASE_STATUSES, limit_labels=KIND_LABELS,
-                           **_filter_choices(filters))
+                           links=_row_links(filters), **_filter_choices(filters))
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRow:
+    """A queue row's texts, put together once in Python (the template only places them)."""
+
+    id: int
+    number: str | None
+    tier: str
+    tier_label: str
+    priority: int
+    reasons: list[str]
+    deadline_label: str | None
+    deadline_due: str | None
+    deadline_left: str | None
+    deadline_provisional: bool
+    limitation_label: str
+    limitation_end: str | None
+    limitation_left: str | None
+    limitation_provisional: bool
+    project_id: int | None
+    project_name: str | None
+    contractor_id: int | None
+    contractor_name: str | None
+    workers: str
+    collective: str | None
+    claimants: str
+    lawyer_name: str | None
+    owed: str
+    owed_unknown: int
+    status: str
+    received: str
+
+
+COLLECTIVE_TAGS = {"major": "重大群体性", "collective": "群体性"}
+
+
+def queue_rows(rows: Sequence[Any], summaries: Mapping[int, ClaimantSummary],
+               today: date) -> list[QueueRow]:
+    made = []
+    for row in rows:
+        workers = summaries.get(row.id)
+        if workers is None:
+            claimants, owed, unknown = "—", "不清楚", 0
+        else:
+            claimants = "、".join(mask_name(name) for name in workers.names)
+            if workers.count > len(workers.names):
+                claimants += f" 等{workers.count}名当事人"
+            known = workers.unknown < workers.count
+            owed, unknown = (yuan(workers.owed_fen), workers.unknown) if known else ("不清楚", 0)
+        due, end = row.deadline_due, row.limitation_end
+        made.append(QueueRow(
+            id=row.id, number=row.number, tier=row.tier,
+            tier_label=TIERS.get(row.tier, row.tier), priority=row.priority,
+            reasons=row.priority_reasons or [],
+            deadline_label=RULES[row.deadline_rule].label if due else None,
+            deadline_due=due.isoformat() if due else None,
+            deadline_left=days_left_text((due - today).days) if due else None,
+            deadline_provisional=bool(row.deadline_provisional),
+            limitation_label=KIND_LABELS.get(row.limitation_kind or "", "期限"),
+            limitation_end=end.isoformat() if end else None,
+            limitation_left=days_left_text((end - today).days) if end else None,
+            limitation_provisional=bool(row.limitation_provisional),
+            project_id=row.project_id, project_name=row.project_name,
+            contractor_id=row.contractor_id, contractor_name=row.contractor_name,
+            workers=f"{row.worker_count}人", collective=COLLECTIVE_TAGS.get(row.collective_level),
+            claimants=claimants, lawyer_name=row.lawyer_name, owed=owed, owed_unknown=unknown,
+            status=CASE_STATUSES.get(row.status, row.status), received=when(row.created_at)))
+    return made
 
 
 def _nearest_deadline() -> Any:

@@ -456,9 +456,11 @@ def set_region_wage(session: Session, region: Region, *, monthly: Any, hourly: A
     session.flush()
 
 
-def region_list() -> Select[tuple[Region]]:
-    """Every region in code order (its primary key), for a paged list."""
-    return select(Region).order_by(Region.code)
+def region_list() -> Select[Any]:
+    """Every region in code order (its primary key), for a paged list: the columns the list
+    shows, as plain rows."""
+    return select(Region.code, Region.name, Region.minimum_wage_monthly_fen,
+                  Region.minimum_wage_hourly_fen).order_by(Region.code)
 
 
 def regions_for_choice(session: Session) -> list[Region]:

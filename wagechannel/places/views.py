@@ -222,6 +222,7 @@ def regions() -> ResponseReturnValue:
             db.session.commit()
             flash(f"{region.name} 的最低工资标准已保存。", "info")
             return redirect(url_for("places.regions", page=number), code=303)
-    page = paginate(db.session, region_list(), number)
+    page = paginate(db.session, region_list(), number, count=count_of(Region.__table__),
+                    rows=True)
     return render_template("places/regions.html", page=page, errors=errors, values=values), \
         (422 if errors else 200)
