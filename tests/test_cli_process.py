@@ -84,3 +84,22 @@ def test_a_command_on_a_database_behind_the_code_prints_one_line_and_no_tracebac
     assert fixed.returncode == 0 and "数据库已是最新结构" in fixed.stdout, fixed
     listed = run(["board", "list"], fresh_machine)
     assert listed.returncode == 0 and "还没有告示牌" in listed.stdout, listed
+
+
+def test_board_list_loads_the_configuration_and_the_database_only(
+        fresh_machine: dict[str, str]) -> None:
+    """Listing boards builds no web application: none of the pages' modules (PDF, images,
+    workbooks) is imported, so a person waits for the list, not for them."""
+    upgrade(fresh_machine["WAGECHANNEL_DATABASE_URL"])
+    pages = ("fpdf", "openpyxl", "wagechannel.boards.views", "wagechannel.cases.views",
+             "wagechannel.intake.views")
+    script = ("import atexit, sys\n"
+              "from wagechannel.cli import main\n"
+              f"atexit.register(lambda: print(sorted(set({pages!r}) & set(sys.modules)),"
+              " file=sys.stderr))\n"
+              "main(['board', 'list', '--json'])\n")
+    result = subprocess.run([sys.executable, "-c", script], env=fresh_machine,
+                            capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert result.returncode == 0, result
+    assert result.stdout == "[]\n"
+    assert result.stderr.splitlines()[-1] == "[]", result.stderr

@@ -170,6 +170,29 @@ def _app() -> Flask:
     return create_app()
 
 
+def _data_app() -> Flask:
+    """The configuration and the database only, without the pages: no blueprint (nor what the
+    pages import: PDF, images, workbooks) and no key is loaded. For a command that only reads
+    rows and prints them (`board list`); its settings are read as create_app reads them."""
+    from wagechannel import models  # noqa: F401  (complete metadata before first use)
+    from wagechannel.config import (Defaults, default_database_url, from_environment,
+                                    private_folder)
+    from wagechannel.extensions import db as database
+
+    settings = from_environment()
+    instance_path = settings.get("INSTANCE_PATH") or os.environ.get("WAGECHANNEL_INSTANCE_PATH")
+    app = Flask("wagechannel",
+                instance_path=os.path.abspath(instance_path) if instance_path else None)
+    app.config.from_object(Defaults)
+    app.config.update(settings)
+    if not app.config.get("DATABASE_URL"):
+        private_folder(app.instance_path)
+        app.config["DATABASE_URL"] = default_database_url(app.instance_path)
+    app.config["BASE_URL"] = str(app.config["BASE_URL"]).rstrip("/")
+    database.init_app(app)
+    return app
+
+
 def _ensure_schema(app: Flask, *, upgrade: bool = False) -> None:
     """The database at this code's revision: upgraded when asked, else a line saying what to run."""
     from sqlalchemy.exc import DBAPIError
@@ -192,19 +215,20 @@ def _ensure_schema(app: Flask, *, upgrade: bool = False) -> None:
     upgrade_database(url)
 
 
-def _ready_app(*, upgrade: bool = False) -> Flask:
-    app = _app()
+def _ready_app(*, upgrade: bool = False, data_only: bool = False) -> Flask:
+    app = _data_app() if data_only else _app()
     _ensure_schema(app, upgrade=upgrade)
     return app
 
 
 def with_app(command: Callable[..., Any] | None = None, *,
-             upgrade: bool = False) -> Any:
-    """Run the command in the app's context, its database at this code's revision."""
+             upgrade: bool = False, data_only: bool = False) -> Any:
+    """Run the command in the app's context, its database at this code's revision
+    (`data_only`: an app of the configuration and the database, _data_app)."""
     def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(command)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
-            app = _ready_app(upgrade=upgrade)
+            app = _ready_app(upgrade=upgrade, data_only=data_only)
             with app.app_context():
                 return command(*args, **kwargs)
         return wrapped
@@ -318,7 +342,7 @@ def board() -> None:
 @click.option("--json", "as_json", is_flag=True, help="以JSON输出（默认紧凑，一行）")
 @click.option("--indent", type=click.IntRange(0, 8), default=None,
               help="JSON 每层缩进的空格数（便于阅读）")
-@with_app
+@with_app(data_only=True)
 def board_list(as_json: bool, indent: int | None) -> None:
     from wagechannel.boards.services import board_list_rows, board_url
     from wagechannel.extensions import db as database

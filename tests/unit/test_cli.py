@@ -31,7 +31,7 @@ def test_demo_is_idempotent_and_prints_logins(runner, db, monkeypatch) -> None: 
 
 
 def test_board_list_json(runner, world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr("wagechannel.cli._app", lambda: runner.app)
+    monkeypatch.setattr("wagechannel.cli._data_app", lambda: runner.app)
     result = runner.invoke(main, ["board", "list", "--json"])
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)
@@ -183,6 +183,7 @@ def test_board_commands_and_demo_warn_when_the_qr_address_is_the_default(
     from PIL import Image
 
     monkeypatch.setattr("wagechannel.cli._app", lambda: runner.app)
+    monkeypatch.setattr("wagechannel.cli._data_app", lambda: runner.app)  # board list's
     monkeypatch.delenv("WAGECHANNEL_BASE_URL", raising=False)
     monkeypatch.setitem(runner.app.config, "BASE_URL", DEFAULT_ADDRESS)
     png = tmp_path / "board.png"

@@ -142,7 +142,7 @@ def test_the_board_list_reads_its_rows_in_one_statement(db, world, make_project,
 
 def test_board_list_json_is_compact_unless_indented(runner, world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from wagechannel.cli import main
-    monkeypatch.setattr("wagechannel.cli._app", lambda: runner.app)
+    monkeypatch.setattr("wagechannel.cli._data_app", lambda: runner.app)
     compact = runner.invoke(main, ["board", "list", "--json"])
     assert compact.exit_code == 0, compact.output
     assert compact.output.count("\n") == 1 and '", "' not in compact.output
