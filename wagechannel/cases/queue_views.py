@@ -84,7 +84,8 @@ def header_counts() -> HeaderCounts:
     return counts
 
 
-HEADER_ENDPOINTS = ("accounts.home", "accounts.audit", "accounts.logout", "cases.alert_list",
+HEADER_ENDPOINTS = ("accounts.home", "accounts.audit", "accounts.logout", "bureau.dashboard",
+                    "cases.alert_list",
                     "cases.queue", "cases.referrals", "cases.routed_above", "cases.shared",
                     "cases.unrouted", "deadlines.calendar", "deadlines.inbox_list",
                     "deadlines.reminders", "intake.staff_report", "places.projects",
