@@ -1,4 +1,4 @@
-"""Dashboard benchmark: `python bench/dashboard.py [--database sqlite|postgresql|both] [--reports N]`.
+"""Dashboard benchmark: `python bench/dashboard.py [--database sqlite|postgresql|both]`.
 
 For each database (SQLite, then PostgreSQL), in a database of its own migrated with
 `wagechannel.migrate.upgrade`:
