@@ -111,7 +111,7 @@ REMIND_INTERVAL_SECONDS = 60
 def remind(app: Flask, now: datetime | None = None, *,
            backfill: bool | None = None) -> "TickResult":
     """One reminder tick (deadlines/reminders.py): seed the intake deadlines, write each
-    stage's messages to the outbox once, the liaisons' digest, and deliver what is due. `now`
+    stage's messages to the outbox once, the liaisons' daily and weekly digests, and deliver what is due. `now`
     is the tick's only clock (tests set it)."""
     from wagechannel.db import utcnow
     from wagechannel.deadlines.reminders import tick
@@ -122,11 +122,12 @@ def remind(app: Flask, now: datetime | None = None, *,
         result = tick(db.unit_of_work, now=now or utcnow(),
                       settings=reminder_settings(app.config), backfill=backfill)
     delivery = result.delivery
-    if result.seeded or result.written or result.digests or delivery.sent or delivery.failed:
+    if (result.seeded or result.written or result.digests or result.weekly or delivery.sent
+            or delivery.failed):
         log.info("reminders: %d deadlines seeded, %d settled, %d messages written, %d digests, "
-                 "%d sent, %d retrying, %d failed", result.seeded, result.settled,
-                 result.written, result.digests, delivery.sent, delivery.retrying,
-                 delivery.failed)
+                 "%d weekly digests, %d sent, %d retrying, %d failed", result.seeded,
+                 result.settled, result.written, result.digests, result.weekly, delivery.sent,
+                 delivery.retrying, delivery.failed)
     return result
 
 

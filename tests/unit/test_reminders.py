@@ -403,6 +403,68 @@ def test_the_liaison_gets_one_digest_a_day_of_the_regions_items(app, db, world,
     assert run(app, at(TUESDAY, 15)).digests == 0
 
 
+# --- the liaisons' weekly numbers ---------------------------------------------------------------
+
+def weekly_case(db, world, created: datetime, *, other: bool = False, amount: str = "5000",  # type: ignore[no-untyped-def]
+                closed: datetime | None = None, recovered: int | None = None) -> Case:
+    values = {"name": "李四", "phone": f"1390013{next(_numbers):04d}", "consent": True,
+              "employment_status": "ended", "work_end": "2026-10-31", "amount_owed": amount}
+    lead = store_lead(db, parse_lead(values, today=date(2026, 11, 20)),
+                      board=world.other_board if other else world.board, channel="qr")
+    case = route_lead(db, lead, today=date(2026, 11, 20))
+    assert case is not None
+    lead.created_at = case.created_at = created
+    if closed is not None:
+        case.status, case.closed_at, case.amount_recovered_fen = "closed", closed, recovered
+    db.flush()
+    return case
+
+
+def test_each_liaison_gets_the_week_befores_numbers_once_a_week(app, db, world, robot,
+                                                                backfilled) -> None:  # type: ignore[no-untyped-def]
+    liaison, other = world.users["bureau_liaison"], world.other_users["bureau_liaison"]
+    last_week = [weekly_case(db, world, at(date(2026, 11, 23), 0, 1), amount="3000"),
+                 weekly_case(db, world, at(date(2026, 11, 29), 23, 59), amount="1200.50"),
+                 weekly_case(db, world, at(date(2026, 11, 25)), amount="800",
+                             closed=at(date(2026, 11, 27)), recovered=80_000)]
+    weekly_case(db, world, at(date(2026, 11, 22), 23, 59))  # the Sunday before: not counted
+    weekly_case(db, world, at(date(2026, 11, 30), 0, 0))  # this week: not counted
+    weekly_case(db, world, at(date(2026, 11, 24)), other=True, amount="99999")  # not its region
+    overdue = add_deadline(db, last_week[0], "inspection_acceptance", date(2026, 11, 27))
+    add_deadline(db, weekly_case(db, world, OLD, other=True), "inspection_acceptance",
+                 date(2026, 11, 27))  # the other county's
+    config = {"WEBHOOKS": json.dumps({str(world.bureau.id): {"wecom": robot.url("/w?key=k")}})}
+
+    assert run(app, at(MONDAY - timedelta(days=7), 7), **config).weekly == 0  # before the hour
+    result = run(app, at(TUESDAY, 8), **config)  # Monday's tick never came: caught up Tuesday
+    assert result.weekly == 3  # each liaison in-app, the first bureau's robot
+    mine = db.scalar(select(Reminder).where(Reminder.user_id == liaison.id,
+                                            Reminder.stage == "weekly-2026-11-23"))
+    reports = len(last_week)
+    claimed = sum(case.leads[0].amount_owed_fen for case in last_week)
+    assert claimed == 500_050
+    assert f"收到反映{reports}条，新立案件{reports}件，逾期期限1项" in mine.subject
+    assert "2026-11-23 至 2026-11-29" in mine.subject
+    assert "主张欠薪合计 5,000.50 元（3条填写了金额）" in mine.body
+    assert f"涉及工人{sum(case.worker_count for case in last_week)}人" in mine.body
+    assert "结案：1件，追回 800 元" in mine.body
+    assert "劳动保障监察）1项" in mine.body and overdue.rule == "inspection_acceptance"
+    assert "/bureau?from=2026-11-23&to=2026-11-29" in mine.body
+    theirs = db.scalar(select(Reminder).where(Reminder.user_id == other.id,
+                                              Reminder.stage == "weekly-2026-11-23"))
+    assert "收到反映1条" in theirs.subject and "99,999 元" in theirs.body
+    assert "5,000.50" not in theirs.body
+    weekly = [got for got in robot.received if "每周统计" in got["json"]["markdown"]["content"]]
+    assert len(weekly) == 1 and "收到反映3条" in weekly[0]["json"]["markdown"]["content"]
+
+    from wagechannel.cache import clear_all
+    clear_all()  # another process, or later that week: the keys keep it to one a week
+    assert run(app, at(FRIDAY, 9), **config).weekly == 0
+    assert run(app, at(MONDAY, 8), **config).weekly == 3  # the next week's
+    assert db.scalar(select(func.count()).select_from(Reminder)
+                     .where(Reminder.stage == "weekly-2026-11-30")) == 3
+
+
 # --- statements ------------------------------------------------------------------------------------
 
 def statements_of(app, action) -> int:  # type: ignore[no-untyped-def]
@@ -518,7 +580,8 @@ def test_two_ticks_at_once_send_every_message_exactly_once(tmp_path, robot, mail
                 by_channel = Counter(row.channel for row in rows)
                 # 24 decisions overdue (staff ×2 + supervisor), 24 due today (lawyer or
                 # staff ×2), 24 bureau items before-1... every one written once
-                assert sum(result.written + result.digests for result in results) == len(rows)
+                assert sum(result.written + result.digests + result.weekly
+                           for result in results) == len(rows)
                 assert by_channel["email"] >= 24 and by_channel["wecom"] >= 24
                 assert all(row.status == "sent" for row in rows), Counter(r.status for r in rows)
                 sent = [row for row in rows if row.channel in ("wecom", "dingtalk")]

@@ -129,7 +129,7 @@ def remind(once: bool, backfill: bool) -> None:
         raise CommandError(str(error)) from error
     delivery = result.delivery
     click.echo(f"补上期限 {result.seeded} 项，已结 {result.settled} 项，写入提醒 {result.written} 条，"
-               f"每日汇总 {result.digests} 条；发出 {delivery.sent} 条，待重试 {delivery.retrying} 条，"
-               f"失败 {delivery.failed} 条。")
+               f"每日汇总 {result.digests} 条，每周统计 {result.weekly} 条；"
+               f"发出 {delivery.sent} 条，待重试 {delivery.retrying} 条，失败 {delivery.failed} 条。")
     if delivery.failed:
         raise SystemExit(1)

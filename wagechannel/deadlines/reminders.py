@@ -28,6 +28,10 @@ moves their next attempt a lease ahead, sent outside any transaction, and then m
 retried with exponential back-off, or failed after REMINDER_MAX_ATTEMPTS (shown to admins).
 A process killed between sending and marking sends that message again after the lease: at
 least once, never twice while processes live.
+
+Digests: each liaison gets, once a day after DIGEST_HOUR, the region's open deadlines due soon
+or overdue, and once a week (from Monday) the headline numbers of the week before
+(bureau/weekly.py); both by the same channels, under keys of their own.
 """
 from __future__ import annotations
 
@@ -47,6 +51,7 @@ from sqlalchemy.orm import Session
 
 from wagechannel.accounts.models import AuditEvent, User
 from wagechannel.accounts.services import record
+from wagechannel.bureau import weekly
 from wagechannel.cache import ProcessCache
 from wagechannel.cases.models import Case
 from wagechannel.clock import CHINA
@@ -87,6 +92,11 @@ def overdue_stage(today: date) -> str:
 
 def digest_stage(today: date) -> str:
     return f"digest-{today.isoformat()}"
+
+
+def weekly_stage(today: date) -> str:
+    """The weekly digest's stage: named by the Monday of the week it counts."""
+    return f"weekly-{weekly.week_before(today).start.isoformat()}"
 
 
 def working_days_before(day: date, count: int) -> date:
@@ -526,6 +536,7 @@ def _label(code: str) -> str:
 
 
 _digests_done: ProcessCache[bool] = ProcessCache("reminder digests", ttl=6 * 3600.0)
+_weekly_done: ProcessCache[bool] = ProcessCache("weekly digests", ttl=6 * 3600.0)
 
 
 def digest_rows(session: Session, directory: Directory, plan: StagePlan, *, now: datetime,
@@ -572,6 +583,37 @@ def digest_rows(session: Session, directory: Directory, plan: StagePlan, *, now:
             rows.append(_row(f"digest:{today.isoformat()}:o{bureau}:{channel}", deadline_id=None,
                              stage=stage, channel=channel, user_id=None,
                              address=f"org:{bureau}", subject=subject, body=body, now=now))
+    return rows
+
+
+def weekly_rows(session: Session, directory: Directory, *, today: date, now: datetime,
+                settings: ReminderSettings) -> list[dict[str, Any]]:
+    """To each liaison (and the bureau's robots), the headline numbers of the week before in
+    the regions the bureau serves (bureau/weekly.py), one message a week."""
+    regions = weekly.bureau_regions(session)
+    directory.load(regions, ())
+    stage = weekly_stage(today)
+    rows: list[dict[str, Any]] = []
+    for bureau, codes in sorted(regions.items()):
+        liaisons = directory.members(bureau, "bureau_liaison")
+        channels = sorted(settings.channels_of(bureau))
+        if not liaisons and not channels:
+            continue
+        subject, body = weekly.message(weekly.weekly_numbers(session, bureau, codes, today),
+                                       settings.base_url)
+        for user in liaisons:
+            common = {"deadline_id": None, "stage": stage, "user_id": user.id,
+                      "subject": subject, "body": body, "now": now}
+            rows.append(_row(f"{stage}:u{user.id}:inapp", channel="inapp", address=None,
+                             **common))
+            address = settings.emails.get(user.username)
+            if address and settings.smtp is not None:
+                rows.append(_row(f"{stage}:u{user.id}:email", channel="email",
+                                 address=address, **common))
+        for channel in channels:
+            rows.append(_row(f"{stage}:o{bureau}:{channel}", deadline_id=None, stage=stage,
+                             channel=channel, user_id=None, address=f"org:{bureau}",
+                             subject=subject, body=body, now=now))
     return rows
 
 
@@ -685,6 +727,7 @@ class TickResult:
     written: int = 0
     settled: int = 0
     digests: int = 0
+    weekly: int = 0
     delivery: Delivered = field(default_factory=Delivered)
     backfilled: bool = False
 
@@ -714,7 +757,7 @@ def seed(unit: Unit, *, now: datetime, settings: ReminderSettings,
 
 def tick(unit: Unit, *, now: datetime, settings: ReminderSettings,
          backfill: bool | None = None) -> TickResult:
-    """One reminder tick: seed, plan each stage's messages, the digest, deliver. Each step in
+    """One reminder tick: seed, plan each stage's messages, the digests, deliver. Each step in
     short transactions of its own; `now` is the only clock."""
     result = TickResult()
     result.seeded, result.backfilled = seed(unit, now=now, settings=settings, backfill=backfill)
@@ -739,5 +782,13 @@ def tick(unit: Unit, *, now: datetime, settings: ReminderSettings,
                     session, Directory(session, settings), plan, now=now, settings=settings))
             return True
         _digests_done.get(today, digest)
+
+        def week() -> bool:  # once a week per process (kept a few hours); the keys do the rest
+            with unit() as session:
+                result.weekly = insert_rows(session, weekly_rows(
+                    session, Directory(session, settings), today=today, now=now,
+                    settings=settings))
+            return True
+        _weekly_done.get(weekly_stage(today), week)
     result.delivery = deliver(unit, now=now, settings=settings)
     return result
