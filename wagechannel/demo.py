@@ -1,30 +1,41 @@
 """Demo data: two counties with their offices, a contractor with two sites and boards, a login per
-role, and a few reports that show the queue's range (urgent, collective, near the time limit,
-from the general form, and one in the other county that the first county's staff never see).
+role, and a few reports that show the queue's range (urgent, collective, near the time limit —
+granted and assigned to the demo lawyer —, from the general form, and one in the other county
+that the first county's staff never see).
 `load_scale` adds any number of synthetic reports for benchmarks and for trying the bureau's
 dashboard."""
 from __future__ import annotations
 
+import bisect
+import hashlib
+import random
+import time as time_module
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from wagechannel.accounts.models import User
 from wagechannel.accounts.services import create_user, set_password
-from wagechannel.boards.models import Board
+from wagechannel.boards.models import Board, BoardScan
 from wagechannel.boards.services import issue_board
+from wagechannel.cases import workflow
+from wagechannel.cases.models import Assignment, Case, CaseContact, CaseRoute, Claimant, Referral
+from wagechannel.cases.priority import CaseContext, Wage, case_priority, parse_season
 from wagechannel.cases.routing import route_lead
-from wagechannel.clock import local_today
+from wagechannel.cases.services import new_case_values
+from wagechannel.clock import CHINA, local, local_today
 from wagechannel.db import utcnow
-from wagechannel.intake.models import Lead
-from wagechannel.intake.services import find_by_idempotency_key, store_lead
-from wagechannel.intake.validation import parse_lead
+from wagechannel.deadlines.models import Deadline
+from wagechannel.intake.models import LEAD_ROUTED, TRADES, Lead
+from wagechannel.intake.services import Site, find_by_idempotency_key, lead_values, store_lead
+from wagechannel.intake.validation import LeadInput, parse_lead
 from wagechannel.places.models import BUREAU, LEGAL_AID, Contractor, Organisation, Project, Region
 from wagechannel.places.services import (create_contractor, create_organisation, create_project,
                                          ensure_region, set_region_wage)
+from wagechannel.tokens import CROCKFORD
 
 DEFAULT_PASSWORD = "wagechannel-demo"
 REGIONS = [("440000", "广东省"), ("440300", "深圳市"), ("440305", "深圳市南山区"),
@@ -119,13 +130,31 @@ def load_demo(session: Session, password: str | None = None) -> DemoResult:
         elif password:
             set_password(user, password)
         result.logins.append((username, chosen if (user is None or password) else "（未改动）", role))
-    _demo_reports(session, result.boards)
+    made = _demo_reports(session, result.boards)
+    _demo_assignment(session, made.get("near_limit"))
     session.flush()
     return result
 
 
-def _demo_reports(session: Session, boards: list[Board]) -> None:
-    """A few reports, routed as a worker's would be; each is made once (keyed like the API's)."""
+def _demo_assignment(session: Session, case: Case | None) -> None:
+    """The case near its time limit, the first time it is made: accepted, granted without the
+    hardship check (art. 42(3)) and assigned to the demo lawyer, so the lawyer has work and the
+    queue shows every stage."""
+    staff = session.scalar(select(User).where(User.username == "staff"))
+    lawyer = session.scalar(select(User).where(User.username == "lawyer"))
+    if case is None or staff is None or lawyer is None or case.status != "pending" \
+            or case.legal_aid_org_id != staff.organisation_id:
+        return
+    today = local_today()
+    workflow.accept(session, case, staff, today=today)
+    workflow.grant(session, case, staff, basis="exempt_42_3", proof="欠条（复印件）、身份证",
+                   today=today)
+    workflow.assign(session, case, staff, lawyer=lawyer)
+
+
+def _demo_reports(session: Session, boards: list[Board]) -> dict[str, Case]:
+    """A few reports, routed as a worker's would be; each is made once (keyed like the API's).
+    Returns the cases made this time, by report."""
     today = local_today()
 
     def ago(days: int) -> str:
@@ -155,6 +184,7 @@ def _demo_reports(session: Session, boards: list[Board]) -> None:
             "site_name": "福田某住宅楼工地", "amount_owed": "9300",
             "employment_status": "ended", "work_end": ago(90)}),
     ]
+    made: dict[str, Case] = {}
     for key, board, region_code, fields in reports:
         idempotency_key = f"demo:{key}"
         if find_by_idempotency_key(session, idempotency_key) is not None:
@@ -162,7 +192,10 @@ def _demo_reports(session: Session, boards: list[Board]) -> None:
         data = parse_lead({"consent": True, **fields}, today=today)
         lead = store_lead(session, data, board=board, channel="qr", region_code=region_code,
                           idempotency_key=idempotency_key)
-        route_lead(session, lead, today=today)
+        case = route_lead(session, lead, today=today)
+        if case is not None:
+            made[key] = case
+    return made
 
 
 # --- synthetic reports at scale (`wagechannel demo --scale N`) --------------------------------
@@ -250,7 +283,6 @@ def _bijection(index: int, salt: int, modulus: int, odd: int) -> int:
 
 
 def _code(value: int, length: int) -> str:
-    from wagechannel.tokens import CROCKFORD
     chars = []
     for _ in range(length):
         value, digit = divmod(value, 32)
@@ -259,7 +291,6 @@ def _code(value: int, length: int) -> str:
 
 
 def _salt(seed: int, what: str) -> int:
-    import hashlib
     return int.from_bytes(hashlib.sha256(f"{seed}:{what}".encode()).digest()[:8], "big")
 
 
@@ -288,7 +319,6 @@ def _scale_offices(session: Session) -> tuple[dict[str, int], dict[str, int], di
 def _scale_lawyers(session: Session, seed: int,
                    centres: dict[str, int]) -> dict[str, list[int]]:
     """Two lawyers per centre (accounts nobody logs in to: the password hash is unusable)."""
-    from sqlalchemy import insert
     prefix = f"scale{seed}_lawyer_"
     found: dict[str, list[int]] = {}
     for user_id, username in session.execute(select(User.id, User.username)
@@ -309,11 +339,6 @@ def _scale_lawyers(session: Session, seed: int,
 
 def _scale_places(session: Session, n: int, seed: int, today: Any) -> _Places:
     """Contractors, their sites and boards (created once per seed; a larger n adds more)."""
-    import random
-    from sqlalchemy import insert
-
-    from wagechannel.boards.models import BoardScan
-
     centres, bureaus, wages = _scale_offices(session)
     lawyers = _scale_lawyers(session, seed, centres)
     contractors = max(3, min(3000, n // 400))
@@ -425,9 +450,6 @@ def _scale_boards(session: Session, seed: int, project_ids: list[int], created: 
                   numbers: list[int], today: Any, scan_model: Any) -> None:
     """A board for each new site; most scanned now and then, about one in eight silent for
     more than 30 days."""
-    import random
-    from sqlalchemy import insert
-
     table = Board.__table__
     salt = _salt(seed, "board")
     rows = [{"project_id": project_id, "token": _code(_bijection(project_id, salt, 32**10,
@@ -453,9 +475,7 @@ def load_scale(session: Session, n: int, seed: int = 1, *, today: Any = None,
                progress: Any = None) -> ScaleResult:
     """n synthetic reports (see above). Commits after the places and after each batch: a run
     cut short keeps what it committed, and the next run goes on from there."""
-    import time as clock
-
-    started = clock.perf_counter()
+    started = time_module.perf_counter()
     today = today or local_today()
     result = ScaleResult()
     prefix = f"scale:{seed}:"
@@ -464,7 +484,7 @@ def load_scale(session: Session, n: int, seed: int = 1, *, today: Any = None,
     done = int(last[len(prefix):]) + 1 if last else 0
     result.existing = min(done, n)
     if done >= n:
-        result.seconds = clock.perf_counter() - started
+        result.seconds = time_module.perf_counter() - started
         return result
     places = _scale_places(session, n, seed, today)
     session.commit()
@@ -478,7 +498,7 @@ def load_scale(session: Session, n: int, seed: int = 1, *, today: Any = None,
         result.cases += cases
         if progress is not None and (batch % 50 == 49 or end == n):
             progress(f"{end}/{n}")
-    result.seconds = clock.perf_counter() - started
+    result.seconds = time_module.perf_counter() - started
     return result
 
 
@@ -502,7 +522,6 @@ def _pick(rng: Any, weights: dict[str, int]) -> str:
 def _seasonal_time(rng: Any, window: tuple[int, int], anchor: Any, now: Any) -> Any:
     """A moment within the site's active days, more likely in winter and on weekdays, in the
     day and evening (China time)."""
-    from wagechannel.clock import CHINA
     low, high = window
     while True:
         back = rng.uniform(low, high)
@@ -516,9 +535,6 @@ def _seasonal_time(rng: Any, window: tuple[int, int], anchor: Any, now: Any) -> 
 
 def _report(rng: Any, index: int, seed: int, created: Any, employer: tuple[Any, ...],
             workers: int) -> Any:
-    from wagechannel.intake.models import TRADES
-    from wagechannel.intake.validation import LeadInput
-
     kind, employer_name, employer_phone = employer
     winter = created.month in (12, 1, 2)
     roll = rng.random()
@@ -572,24 +588,6 @@ def _scale_batch(session: Session, places: _Places, seed: int, batch: int, start
                  *, skip_below: int, today: Any) -> tuple[int, int]:
     """Reports start..end-1 (those below skip_below are already there): drawn from the
     batch's own random stream, so a batch drawn again is the same batch."""
-    import bisect
-    import random
-
-    from sqlalchemy import insert
-
-    from wagechannel.cases.models import (Assignment, Case, CaseContact, CaseRoute, Claimant,
-                                          Referral)
-    from wagechannel.cases.priority import CaseContext, Wage, case_priority, parse_season
-    from wagechannel.cases.services import new_case_values
-    from wagechannel.clock import local
-    from wagechannel.deadlines.models import Deadline
-    from wagechannel.intake.models import LEAD_ROUTED
-    from wagechannel.intake.services import Site, lead_values
-
-    from datetime import datetime, time
-
-    from wagechannel.clock import CHINA
-
     rng = random.Random(f"{seed}:batch:{batch}")
     now = utcnow()
     # Times are drawn back from the end of today (not from this instant), so a batch drawn
@@ -749,8 +747,6 @@ CASE_STATE_COLUMNS = ("accepted_at", "application_date", "decided_at", "refusal_
 def _case_state(rng: Any, flow: dict[str, Any], now: Any, *, lawyer: int | None,
                 owed: int) -> dict[str, Any]:
     """The case's columns as of now: as far along as its age allows."""
-    from wagechannel.clock import local
-
     def reached(step: str) -> bool:
         return flow[step] is not None and flow[step] <= now
 
@@ -799,8 +795,6 @@ def _follow_ups(rng: Any, case_ids: list[int], extras: list[dict[str, Any]],
                 first_leads: dict[int, int], places: _Places, now: Any,
                 today: Any) -> dict[str, list[dict[str, Any]]]:
     """Contacts, assignments, routes, deadlines and referrals of the batch's cases."""
-    from wagechannel.clock import local
-
     out: dict[str, list[dict[str, Any]]] = {
         "contacts": [], "assignments": [], "routes": [], "deadlines": [], "referrals": []}
 
@@ -875,9 +869,6 @@ def _moment(day: Any) -> Any:
     """A local day as the moment it began (when a date stands for an event)."""
     if day is None:
         return None
-    from datetime import datetime, time
-
-    from wagechannel.clock import CHINA
     return datetime.combine(day, time(10), CHINA)
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from tests.scratch_database import revision_before_head, scratch_database
 from wagechannel.accounts.models import User
 from wagechannel.boards.models import Board
+from wagechannel.cases.models import Assignment, Case
 from wagechannel.cli import UPGRADE_FIRST, main
 from wagechannel.migrate import Schema, schema_state, upgrade
 from wagechannel.places.models import Project
@@ -28,6 +29,11 @@ def test_demo_is_idempotent_and_prints_logins(runner, db, monkeypatch) -> None: 
             db.scalar(select(func.count(Project.id)))) == counts
     users, boards, projects = counts
     assert users >= 5 and boards >= 2 and projects >= 2, counts
+    lawyer = db.scalar(select(User).where(User.username == "lawyer"))
+    work = db.scalars(select(Case).where(Case.lawyer_id == lawyer.id)).all()
+    assert [(case.status, case.hardship_basis) for case in work] == [("assigned", "exempt_42_3")]
+    assert db.scalar(select(func.count(Assignment.id))
+                     .where(Assignment.lawyer_id == lawyer.id)) == 1  # once, however many runs
 
 
 def test_board_list_json(runner, world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
