@@ -16,6 +16,8 @@ from wagechannel.cases.collective import RegroupError, employer_key, merge_cases
 from wagechannel.cases.models import Case, CaseContact, Claimant
 from wagechannel.cases.workflow import accept, grant
 from wagechannel.db import utcnow
+from wagechannel.deadlines import seeding
+from wagechannel.deadlines.models import Deadline
 from wagechannel.intake.models import Lead, LeadMessage
 from wagechannel.intake.services import Site, store_report
 from wagechannel.intake.validation import parse_lead
@@ -164,11 +166,31 @@ def _two_cases(db, world):  # type: ignore[no-untyped-def]
     return case_of(db, a), case_of(db, b), a, b
 
 
+def limit_of(db, lead: Lead, due: date = date(2027, 10, 31)) -> Deadline:  # type: ignore[no-untyped-def]
+    """The worker's own time limit, as the reminders seed it from the report."""
+    deadline = Deadline(case_id=lead.case_id, rule="arbitration_limitation",
+                        trigger_date=date(2026, 10, 31), due_date=due, status="open",
+                        source=seeding.lead_source(lead.id))
+    db.add(deadline)
+    db.flush()
+    return deadline
+
+
 def test_merging_moves_each_worker_with_their_own_data(db, world) -> None:  # type: ignore[no-untyped-def]
     target, source, a, b = _two_cases(db, world)
     staff = world.users["legal_aid_staff"]
+    limits = limit_of(db, a), limit_of(db, b)
+    own_step = Deadline(case_id=source.id, rule="first_contact", trigger_date=TODAY,
+                        due_date=TODAY + timedelta(days=1), status="open", source="intake")
+    db.add(own_step)
+    db.commit()
     merged = merge_cases(db, target, f" {source.number.lower()} ", staff, today=TODAY)
     db.commit()
+    for deadline in (*limits, own_step):
+        db.refresh(deadline)
+    # each worker's year goes with their report; the emptied case's own steps lapse
+    assert [(d.case_id, d.status) for d in limits] == [(target.id, "open"), (target.id, "open")]
+    assert (own_step.case_id, own_step.status) == (source.id, "cancelled")
     target = case_of(db, a)
     assert merged.id == source.id and merged.status == "closed" and merged.outcome == "merged"
     assert target.number in merged.outcome_note and merged.worker_count == 0
@@ -215,10 +237,14 @@ def test_splitting_moves_one_worker_with_their_own_data(db, world) -> None:  # t
     staff = world.users["legal_aid_staff"]
     accept(db, case, staff, today=TODAY)
     grant(db, case, staff, basis="exempt_42_3", proof="工地考勤", today=TODAY)
+    stays, goes = limit_of(db, first), limit_of(db, second, date(2027, 9, 30))
     db.commit()
     moved = next(c for c in case.claimants if c.lead_id == second.id)
     new = split_claimant(db, case, moved.id, staff, today=TODAY)
     db.commit()
+    db.refresh(stays)
+    db.refresh(goes)
+    assert (stays.case_id, goes.case_id) == (case.id, new.id)  # the worker's own year moves
     case, new = case_of(db, first), case_of(db, db.get_one(Lead, second.id))
     assert [c.name for c in case.claimants] == ["张三"] and [c.name for c in new.claimants] == ["李四"]
     assert new.claimants[0].amount_owed_fen == 600_000 and new.leads[0].id == second.id

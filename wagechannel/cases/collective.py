@@ -38,6 +38,8 @@ from wagechannel.cases.models import Case, CaseContact, Claimant
 from wagechannel.cases.priority import (OPEN_STATUSES, REPEAT_CAP, CaseContext, CaseSettings,
                                         case_priority, local_wage, reprioritise, repeat_since)
 from wagechannel.db import utcnow
+from wagechannel.deadlines import records, seeding
+from wagechannel.deadlines.models import Deadline
 from wagechannel.errors import DomainError
 from wagechannel.intake.models import Lead
 from wagechannel.places.models import Project
@@ -323,6 +325,7 @@ def merge_cases(session: Session, target: Case, number: Any, user: User, *, toda
     for model in (Claimant, Lead, CaseContact):
         session.execute(update(model).where(model.case_id == source.id)
                         .values(case_id=target.id))
+    _move_limits(session, source.id, target.id, leads)
     now = utcnow()
     source.status = "closed"
     source.closed_at = now
@@ -334,6 +337,7 @@ def merge_cases(session: Session, target: Case, number: Any, user: User, *, toda
     for assignment in source.assignments:
         if assignment.ended_at is None:
             assignment.ended_at = now
+    records.cancel_open(session, source.id)  # the case's own steps go on in the target
     target.employer_key = target.employer_key or source.employer_key
     target.updated_at = now
     session.expire(source, ["claimants", "leads"])
@@ -345,6 +349,16 @@ def merge_cases(session: Session, target: Case, number: Any, user: User, *, toda
            merged_into=target.number, merged_into_id=target.id, claimants=moved, leads=leads)
     session.flush()
     return source
+
+
+def _move_limits(session: Session, from_case: int, to_case: int, lead_ids: list[int]) -> None:
+    """Each moving worker's own time limit (the deadline seeded from their report) goes with
+    their report, whatever its state."""
+    if lead_ids:
+        session.execute(update(Deadline).where(
+            Deadline.case_id == from_case,
+            Deadline.source.in_([seeding.lead_source(lead_id) for lead_id in lead_ids]))
+            .values(case_id=to_case))
 
 
 # A split-out worker's case starts where the decision about them stood; a lawyer is assigned
@@ -385,6 +399,7 @@ def split_claimant(session: Session, case: Case, claimant_id: int, user: User, *
         session.execute(update(CaseContact).where(CaseContact.case_id == case.id,
                                                   CaseContact.lead_id == lead.id)
                         .values(case_id=new.id))
+        _move_limits(session, case.id, new.id, [lead.id])
     case.updated_at = now
     session.flush()
     session.expire(case, ["claimants", "leads"])
