@@ -224,6 +224,10 @@ def test_the_summary_counts_what_happened_in_the_period(db, world) -> None:  # t
     mine = summary(db, this_period(), ["440305"])
     assert mine.totals["reports"] == 2 and mine.totals["helped"] == 1
     assert [code for code, _n, _m in mine.regions] == ["440305"]
+    narrowed, _content = workbook(export_summary(db, this_period().but(tier="urgent", state="open"),
+                                                 ["440305"], user=None, names={}))
+    about = dict(narrowed["说明"].iter_rows(min_row=2, values_only=True))
+    assert "紧急程度、案件状态不适用于汇总" in about["未采用的筛选"]
     book, _content = workbook(export_summary(db, this_period(), ["440305"], user=None, names={}))
     lines = {row[0]: (row[1], row[2]) for row in book["汇总"].iter_rows(min_row=2, values_only=True)}
     assert lines["收到反映（件）"] == (2, None) and lines["追回欠薪金额（元）"] == (None, 1000)
@@ -257,18 +261,23 @@ def test_export_ledger_and_summary_from_the_command_line(cli, db, world, tmp_pat
     rows = list(load_workbook(target)["台账"].iter_rows(min_row=2, values_only=True))
     assert len(rows) == 1 and rows[0][9] == "赵**"
     summary_path = tmp_path / "汇总.xlsx"
-    result = cli("export", "summary", "--output", str(summary_path))
+    result = cli("export", "summary", "--region", "440305", "--output", str(summary_path))
     assert result.exit_code == 0, result.output
+    assert "（1 个地区）" in result.output  # the 合计 row is no region
     assert load_workbook(summary_path)["汇总"]["B2"].value == default_period(TODAY).label
+    result = cli("export", "summary", "--output", str(summary_path))
+    assert result.exit_code == 0 and "（2 个地区）" in result.output, result.output
     events = db.scalars(select(AuditEvent).where(AuditEvent.action.like("export_%"))).all()
     assert [(e.action, e.actor_id, e.detail["via"]) for e in events] == [
-        ("export_ledger", None, "command"), ("export_summary", None, "command")]
+        ("export_ledger", None, "command"), ("export_summary", None, "command"),
+        ("export_summary", None, "command")]
 
 
 def test_export_refuses_bad_options_in_chinese(cli, db, world, tmp_path) -> None:  # type: ignore[no-untyped-def]
     out = str(tmp_path / "x.xlsx")
     for args, words in ((["--from", "2026-02-30"], "--from：日期应写成"),
                         (["--region", "4403"], "--region：行政区划代码应为6位数字"),
+                        (["--region", "999999"], "没有登记行政区划代码为 999999 的地区"),
                         (["--from", "2026-05-01", "--to", "2026-04-01"], "结束日期不能早于开始日期")):
         result = cli("export", "ledger", *args, "--output", out)
         assert result.exit_code == 2 and words in result.output, result.output

@@ -61,6 +61,7 @@ def _run(kind: str, region: str | None, start: str | None, end: str | None,
     from wagechannel.bureau.services import chosen_names
     from wagechannel.clock import local_today
     from wagechannel.extensions import db as database
+    from wagechannel.places.models import Region
     from wagechannel.reports.ledger import export_ledger
     from wagechannel.reports.summary import export_summary
 
@@ -71,6 +72,10 @@ def _run(kind: str, region: str | None, start: str | None, end: str | None,
     filters = _filters(region, start, end)
     write = export_ledger if kind == "ledger" else export_summary
     with database.unit_of_work() as session:
+        if filters.region is not None and session.get(Region, filters.region) is None:
+            from wagechannel.cli import CommandUsageError
+            raise CommandUsageError(f"--region：没有登记行政区划代码为 {filters.region} 的地区。",
+                                    "请检查代码，或先用 wagechannel region add 登记。")
         export = write(session, filters, None, user=None, names=chosen_names(session, filters),
                        via="command", today=local_today())
         _write(export, output)

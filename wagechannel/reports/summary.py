@@ -122,7 +122,7 @@ def write_summary(result: Summary, meta: list[tuple[str, str]]) -> Export:
     for name, value in [*meta, *NOTES]:
         about.append([name, value])
     period = result.filters.period
-    return Export(save_streamed(workbook), by_region.rows,
+    return Export(save_streamed(workbook), len(result.regions),
                   f"汇总_{period.start.isoformat()}_{period.end.isoformat()}.xlsx")
 
 
@@ -144,6 +144,11 @@ def export_summary(session: Session, filters: Filters, scope: list[str] | None, 
     meta = [("导出", "农民工讨薪绿色通道 汇总"),
             ("导出人", user.display_name if user is not None else "命令行"),
             *describe(result.filters, names)]
+    left_out = [label for label, value in (("紧急程度", filters.tier), ("案件状态", filters.state),
+                                           ("老板（包工头）", filters.boss)) if value is not None]
+    if left_out:
+        meta.append(("未采用的筛选", f"汇总只按时间段、地区、施工总承包单位和项目统计；页面上选的"
+                                f"{'、'.join(left_out)}不适用于汇总，本表没有按它筛选"))
     if today is not None:
         meta.append(("导出日期", today.isoformat()))
     export = write_summary(result, meta)
