@@ -20,6 +20,7 @@ from tests.conftest import login
 from wagechannel.accounts.models import AuditEvent
 from wagechannel.boards.models import Board, BoardScan
 from wagechannel.bureau.aggregates import BUREAU_RULES, GREEN_RULES, duration_text
+from wagechannel.cases.collective import employer_key
 from wagechannel.cases.models import Case, CaseContact, Referral
 from wagechannel.clock import local_today
 from wagechannel.deadlines.models import Deadline
@@ -524,6 +525,53 @@ def test_a_liaison_sees_only_the_bureaus_regions(client, db, scaled) -> None:  #
     login(client, "other_liaison")
     theirs = client.get(f"/bureau?{query(**LONG)}").get_data(as_text=True)
     assert scaled.other_contractor.name in theirs and scaled.contractor.name not in theirs
+
+
+PAGES = ("/bureau", "/bureau/reports", "/bureau/cases", "/bureau/ranking/project",
+         "/bureau/ranking/boss", "/bureau/deadlines", "/bureau/boards", "/bureau/referrals")
+
+
+def test_a_liaison_cannot_name_another_regions_site_contractor_or_boss(client, db, world) -> None:  # type: ignore[no-untyped-def]
+    report(db, world, boss="刘大海老板", name="南山工人")
+    report(db, world, project=world.other_project, boss="刘大海（福田那边的叫法）",
+           name="福田工人")
+    report(db, world, project=world.other_project, boss="福田的何志明")
+    secrets = (world.other_project.name, world.other_contractor.name, "福田那边的叫法",
+               "福田的何志明", "福田工人")
+    login(client, "liaison")
+    for args, field in ((f"project={world.other_project.id}", "project"),
+                        (f"contractor={world.other_contractor.id}", "contractor"),
+                        (f"boss={employer_key('福田的何志明')}", "boss"),
+                        ("project=999999", "project"), ("contractor=999999", "contractor")):
+        for path in PAGES:
+            response = client.get(f"{path}?{args}")
+            assert response.status_code == 200, (path, args)
+            text = response.get_data(as_text=True)
+            assert f'id="e-{field}"' in text and "不在本部门辖区内" in text, (path, args)
+            assert not [secret for secret in secrets if secret in text], (path, args)
+        # dropped, not applied: the page counts the bureau's whole region
+        page = client.get(f"/bureau?{args}").get_data(as_text=True)
+        assert strong(page, "n-reports") == "1", args
+        for path in ("/bureau/ledger.xlsx", "/bureau/summary.xlsx"):  # nothing exported
+            response = client.get(f"{path}?{args}")
+            assert response.mimetype == "text/html" and "没有导出" in \
+                response.get_data(as_text=True), (path, args)
+    # the same boss, named in the bureau's region too: named as written there only
+    page = client.get(f"/bureau?boss={employer_key('刘大海老板')}").get_data(as_text=True)
+    assert "刘大海老板" in page and "福田那边的叫法" not in page and 'id="e-boss"' not in page
+    assert strong(page, "n-reports") == "1"
+    # the bureau's own site and contractor are named
+    page = client.get(f"/bureau?project={world.project.id}&contractor={world.contractor.id}")
+    text = page.get_data(as_text=True)
+    assert world.project.name in text and world.contractor.name in text
+    assert 'id="e-project"' not in text and 'id="e-contractor"' not in text
+    # an administrator sees everywhere, but a site outside the region chosen is dropped too
+    login(client, "admin")
+    text = client.get(f"/bureau?project={world.other_project.id}").get_data(as_text=True)
+    assert world.other_project.name in text and 'id="e-project"' not in text
+    text = client.get(f"/bureau?region=440305&project={world.other_project.id}"
+                      ).get_data(as_text=True)
+    assert "所选地区内没有这个项目" in text and world.other_project.name not in text
 
 
 def test_staff_lawyers_and_contractors_cannot_open_the_dashboard(client, db, world) -> None:  # type: ignore[no-untyped-def]

@@ -3,7 +3,7 @@ a constant number of statements whatever the number of reports."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -49,7 +49,6 @@ class Dashboard:
     boards: Page[Board]
     board_scans: dict[int, date]
     timings: list[agg.Timing]
-    names: dict[str, str] = field(default_factory=dict)  # chosen region, contractor, project
 
 
 def trend_unit(period: Period) -> str:
@@ -225,29 +224,73 @@ def dashboard(session: Session, filters: Filters, scope: list[str] | None, *, to
         tiers=tiers, referrals=referrals, overdue=overdue, unit=unit,
         trend=trend_points(filters.period, unit, found), rankings=ranked, boards=silent.page,
         board_scans=silent.last_scans,
-        timings=timings(session, filters, regions, today, first_contact_days),
-        names=chosen_names(session, filters))
+        timings=timings(session, filters, regions, today, first_contact_days))
 
 
-def chosen_names(session: Session, filters: Filters) -> dict[str, str]:
-    """The names of a chosen region, contractor and project (one statement each, only when
-    chosen), for the filter form."""
-    names: dict[str, str] = {}
+@dataclass(frozen=True)
+class Chosen:
+    """The filters a user may apply, the names of what they chose, and why any was dropped."""
+
+    filters: Filters
+    names: dict[str, str]
+    errors: dict[str, str]
+
+
+CHOSEN_LABELS = {"contractor": "施工总承包单位", "project": "项目", "boss": "老板（包工头）"}
+
+
+def _not_seen(what: str, filters: Filters, scope: list[str] | None) -> str:
+    """Why a chosen contractor, project or boss was dropped: the same words whether it exists
+    elsewhere or nowhere, so a liaison learns nothing of other regions from them."""
     if filters.region is not None:
+        return f"所选地区内没有这个{what}。"
+    if scope is not None:
+        return f"这个{what}不在本部门辖区内（或者不存在）。"
+    return f"没有这个{what}。"
+
+
+def check_chosen(session: Session, filters: Filters, scope: list[str] | None) -> Chosen:
+    """Name the chosen region, contractor, project and boss (one statement each, only when
+    chosen), each looked up inside the regions the page covers (regions_for): a site outside
+    them, a contractor with no site in them, a boss with no report in them is never named;
+    it is dropped from the filters with a message under its parameter, as a bad value is."""
+    regions = regions_for(filters, scope)
+    names: dict[str, str] = {}
+    found: dict[str, str | None] = {}  # contractor, project, boss: None when not seen
+    if filters.region is not None:  # parse_filters kept it inside the scope
         region = session.get(Region, filters.region)
         names["region"] = region.name if region else filters.region
     if filters.contractor is not None:
-        contractor = session.get(Contractor, filters.contractor)
-        names["contractor"] = contractor.name if contractor else f"编号 {filters.contractor}（不存在）"
+        query = select(Contractor.name).where(Contractor.id == filters.contractor)
+        if regions is not None:
+            query = query.where(select(Project.id).where(
+                Project.contractor_id == Contractor.id,
+                in_regions(Project.region_code, regions)).exists())
+        found["contractor"] = session.scalar(query)
     if filters.project is not None:
-        project = session.get(Project, filters.project)
-        names["project"] = project.name if project else f"编号 {filters.project}（不存在）"
+        query = select(Project.name).where(Project.id == filters.project)
+        if regions is not None:
+            query = query.where(in_regions(Project.region_code, regions))
+        found["project"] = session.scalar(query)
     if filters.boss is not None:
-        name = session.scalar(select(func.max(Lead.employer_name))
-                              .join(Case, Case.id == Lead.case_id)
-                              .where(Case.employer_key == filters.boss))
-        names["boss"] = name or filters.boss
-    return names
+        query = (select(func.max(Lead.employer_name), func.count(Lead.id))
+                 .join(Case, Case.id == Lead.case_id)
+                 .where(Case.employer_key == filters.boss))
+        if regions is not None:
+            query = query.where(in_regions(Lead.region_code, regions))
+        name, reports = session.execute(query).one()
+        found["boss"] = (name or filters.boss) if reports else None
+    names.update({key: name for key, name in found.items() if name is not None})
+    dropped = {key: None for key, name in found.items() if name is None}
+    errors = {key: _not_seen(CHOSEN_LABELS[key], filters, scope) for key in dropped}
+    return Chosen(filters.but(**dropped) if dropped else filters, names, errors)
+
+
+def chosen_names(session: Session, filters: Filters,
+                 scope: list[str] | None = None) -> dict[str, str]:
+    """The names of a chosen region, contractor, project and boss inside the scope (None:
+    everywhere), for the filter form and a workbook's heading."""
+    return check_chosen(session, filters, scope).names
 
 
 def region_choices(session: Session, scope: list[str] | None,

@@ -3,7 +3,7 @@ downloads. A liaison sees the regions the bureau serves; an administrator sees e
 may narrow to a region. Filters live in the address, so a view can be bookmarked and shared."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
@@ -33,11 +33,29 @@ bp = Blueprint("bureau", __name__)
 ROLES = ("bureau_liaison",)  # and administrators (roles_required lets them through)
 
 
-def _context() -> tuple[Filters, dict[str, str], list[str] | None, date]:
+@dataclass(frozen=True)
+class Context:
+    """What every page of the dashboard reads from the address: the filters the user may
+    apply (a chosen contractor, project or boss outside the user's regions dropped), the
+    messages about the ones dropped, the user's regions, today, the names of what was chosen."""
+
+    filters: Filters
+    errors: dict[str, str]
+    scope: list[str] | None
+    today: date
+    names: dict[str, str]
+
+    @property
+    def regions(self) -> list[str] | None:
+        return regions_for(self.filters, self.scope)
+
+
+def _context() -> Context:
     today = local_today()
     scope = scope_of(current_user)
     filters, errors = parse_filters(request.args, today=today, scope=scope)
-    return filters, errors, scope, today
+    chosen = services.check_chosen(db.session, filters, scope)
+    return Context(chosen.filters, {**errors, **chosen.errors}, scope, today, chosen.names)
 
 
 def _bureau_id() -> int | None:
@@ -75,25 +93,24 @@ def _linker(filters: Filters, today: date) -> Any:
 PATH_VALUES = {"dimension"}  # parts of a path, not of the query string
 
 
-def _common(filters: Filters, errors: dict[str, str], scope: list[str] | None,
-            today: date, names: Mapping[str, str] | None = None) -> dict[str, Any]:
+def _common(context: Context) -> dict[str, Any]:
     """What every page of the dashboard shows: the filter form and its choices."""
-    return {"filters": filters, "errors": errors, "typed": request.args, "today": today,
+    filters, today, scope = context.filters, context.today, context.scope
+    return {"filters": filters, "errors": context.errors, "typed": request.args, "today": today,
             "link": _linker(filters, today), "presets": presets(today),
             "region_choices": services.region_choices(db.session, scope),
-            "names": dict(names) if names is not None
-            else services.chosen_names(db.session, filters),
-            "scope": scope, "tiers": TIERS, "states": STATES, "statuses": CASE_STATUSES,
-            "outcomes": OUTCOME_LABELS, "channels": CHANNELS, "rules": RULES,
-            "full": sees_personal_data(current_user)}
+            "names": context.names, "scope": scope, "tiers": TIERS, "states": STATES,
+            "statuses": CASE_STATUSES, "outcomes": OUTCOME_LABELS, "channels": CHANNELS,
+            "rules": RULES, "full": sees_personal_data(current_user)}
 
 
 @bp.route("/bureau")
 @roles_required(*ROLES)
 def dashboard() -> ResponseReturnValue:
-    filters, errors, scope, today = _context()
+    context = _context()
+    filters, today = context.filters, context.today
     board = services.dashboard(
-        db.session, filters, scope, today=today, bureau_id=_bureau_id(),
+        db.session, filters, context.scope, today=today, bureau_id=_bureau_id(),
         first_contact_days=int(current_app.config.get("FIRST_CONTACT_WORKING_DAYS", 1)))
     link = _linker(filters, today)
     trend = charts.column_chart(
@@ -115,23 +132,23 @@ def dashboard() -> ResponseReturnValue:
                            state_chart=states, overdue_kinds=agg.OVERDUE_KINDS,
                            duration=agg.duration_text, yuan=yuan,
                            ranking_labels=agg.RANKING_LABELS,
-                           **_common(filters, errors, scope, today, board.names))
+                           **_common(context))
 
 
 @bp.route("/bureau/reports")
 @roles_required(*ROLES)
 def reports() -> ResponseReturnValue:
-    filters, errors, scope, today = _context()
-    listing = lists.reports_page(db.session, filters, regions_for(filters, scope),
+    context = _context()
+    listing = lists.reports_page(db.session, context.filters, context.regions,
                                  page_number(request.args.get("page")))
-    return render_template("bureau/reports.html", listing=listing,
-                           **_common(filters, errors, scope, today))
+    return render_template("bureau/reports.html", listing=listing, **_common(context))
 
 
 @bp.route("/bureau/cases")
 @roles_required(*ROLES)
 def cases() -> ResponseReturnValue:
-    filters, errors, scope, today = _context()
+    context = _context()
+    errors = context.errors
     basis = request.args.get("basis") or "opened"
     if basis not in lists.CASE_BASES:
         errors["basis"] = "请从列表中选择案件范围。"
@@ -140,27 +157,27 @@ def cases() -> ResponseReturnValue:
     if reached is not None and reached not in lists.REACHED:
         errors["reached"] = "请从列表中选择办理环节。"
         reached = None
-    listing = lists.cases_page(db.session, filters, regions_for(filters, scope), basis=basis,
+    listing = lists.cases_page(db.session, context.filters, context.regions, basis=basis,
                                reached=reached, number=page_number(request.args.get("page")))
     return render_template("bureau/cases.html", listing=listing, basis=basis, reached=reached,
                            bases=lists.CASE_BASES, reached_labels=lists.REACHED,
-                           **_common(filters, errors, scope, today))
+                           **_common(context))
 
 
 @bp.route("/bureau/referrals")
 @roles_required(*ROLES)
 def referrals() -> ResponseReturnValue:
-    filters, errors, scope, today = _context()
-    listing = lists.referrals_page(db.session, filters, regions_for(filters, scope),
+    context = _context()
+    listing = lists.referrals_page(db.session, context.filters, context.regions,
                                    _bureau_id(), page_number(request.args.get("page")))
-    return render_template("bureau/referrals.html", listing=listing,
-                           **_common(filters, errors, scope, today))
+    return render_template("bureau/referrals.html", listing=listing, **_common(context))
 
 
 @bp.route("/bureau/deadlines")
 @roles_required(*ROLES)
 def deadlines() -> ResponseReturnValue:
-    filters, errors, scope, today = _context()
+    context = _context()
+    errors = context.errors
     kind = request.args.get("kind") or None
     rule = request.args.get("rule") or None
     outcome = request.args.get("outcome") or None
@@ -175,13 +192,14 @@ def deadlines() -> ResponseReturnValue:
         outcome = None
     if kind is None and rule is None:  # the overdue green-channel decisions by default
         kind = "green"
-    listing = lists.deadlines_page(db.session, filters, regions_for(filters, scope),
-                                   today=today, kind=kind, rule=rule if kind is None else None,
-                                   outcome=outcome, number=page_number(request.args.get("page")))
+    listing = lists.deadlines_page(db.session, context.filters, context.regions,
+                                   today=context.today, kind=kind,
+                                   rule=rule if kind is None else None, outcome=outcome,
+                                   number=page_number(request.args.get("page")))
     return render_template("bureau/deadlines.html", listing=listing, kind=kind, rule=rule,
                            outcome=outcome, overdue_kinds=agg.OVERDUE_KINDS,
                            deadline_outcomes=lists.DEADLINE_OUTCOMES,
-                           **_common(filters, errors, scope, today))
+                           **_common(context))
 
 
 @bp.route("/bureau/boards")
@@ -189,11 +207,11 @@ def deadlines() -> ResponseReturnValue:
 def boards() -> ResponseReturnValue:
     from wagechannel.boards.services import STALE_DAYS
 
-    filters, errors, scope, today = _context()
-    found = lists.boards_page(db.session, filters, regions_for(filters, scope), today,
+    context = _context()
+    found = lists.boards_page(db.session, context.filters, context.regions, context.today,
                               page_number(request.args.get("page")))
     return render_template("bureau/boards.html", page=found.page, days=STALE_DAYS,
-                           scans=found.last_scans, **_common(filters, errors, scope, today))
+                           scans=found.last_scans, **_common(context))
 
 
 @bp.route("/bureau/ranking/<dimension>")
@@ -203,23 +221,21 @@ def ranking(dimension: str) -> ResponseReturnValue:
 
     if dimension not in agg.RANKING_LABELS:
         abort(404)
-    filters, errors, scope, today = _context()
-    ranked = services.ranking(db.session, dimension, filters, regions_for(filters, scope),
+    context = _context()
+    ranked = services.ranking(db.session, dimension, context.filters, context.regions,
                               number=page_number(request.args.get("page")), per_page=50)
     return render_template("bureau/ranking.html", ranking=ranked, dimension=dimension,
-                           ranking_labels=agg.RANKING_LABELS,
-                           **_common(filters, errors, scope, today))
+                           ranking_labels=agg.RANKING_LABELS, **_common(context))
 
 
 @bp.route("/bureau/ledger.xlsx")
 @roles_required(*ROLES)
 def ledger() -> ResponseReturnValue:
-    filters, errors, scope, today = _context()
-    if errors:
+    context = _context()
+    if context.errors:
         return _refuse_export()
-    export = export_ledger(db.session, filters, scope, user=current_user,
-                           names=services.chosen_names(db.session, filters),
-                           ip=request.remote_addr, today=today)
+    export = export_ledger(db.session, context.filters, context.scope, user=current_user,
+                           names=context.names, ip=request.remote_addr, today=context.today)
     db.session.commit()
     return send_file(export.file, mimetype=XLSX_MIMETYPE, as_attachment=True,
                      download_name=export.filename, max_age=0)
@@ -228,12 +244,11 @@ def ledger() -> ResponseReturnValue:
 @bp.route("/bureau/summary.xlsx")
 @roles_required(*ROLES)
 def summary() -> ResponseReturnValue:
-    filters, errors, scope, today = _context()
-    if errors:
+    context = _context()
+    if context.errors:
         return _refuse_export()
-    export = export_summary(db.session, filters, scope, user=current_user,
-                            names=services.chosen_names(db.session, filters),
-                            ip=request.remote_addr, today=today)
+    export = export_summary(db.session, context.filters, context.scope, user=current_user,
+                            names=context.names, ip=request.remote_addr, today=context.today)
     db.session.commit()
     return send_file(export.file, mimetype=XLSX_MIMETYPE, as_attachment=True,
                      download_name=export.filename, max_age=0)
