@@ -239,7 +239,11 @@ def test_every_headline_number_equals_an_independent_count(client, db, scaled, u
     assert strong(page, "n-workers") == str(money(opened, "worker_count"))
     assert strong(page, "n-closed") == str(len(closed))
     assert strong(page, "n-recovered") == yuan(money(closed, "amount_recovered_fen"))
-    states, tiers = Counter(c.status for c in opened), Counter(c.tier for c in opened)
+    # each table counted with every filter but its own (a row's link chooses its value)
+    states = Counter(c.status for c in truth(db, region_scope, start, TODAY, **{
+        key: value for key, value in narrow.items() if key != "state"}).opened)
+    tiers = Counter(c.tier for c in truth(db, region_scope, start, TODAY, **{
+        key: value for key, value in narrow.items() if key != "tier"}).opened)
     for status in ("pending", "accepted", "decided", "assigned", "in_progress", "closed",
                    "refused"):
         assert re.search(rf'id="state-{status}">{states.get(status, 0)}<', page), status
@@ -289,6 +293,33 @@ def test_each_number_links_to_the_list_behind_it(client, db, scaled) -> None:  #
     for tier in ("urgent", "priority", "routine"):
         ids, _text = every_page(client, href(page, f"tier-{tier}"), "case")
         assert sorted(ids) == sorted(c.id for c in facts.opened if c.tier == tier)
+
+
+@pytest.mark.parametrize("args", [{"tier": "urgent"}, {"state": "closed"},
+                                  {"tier": "priority", "state": "in_progress"}])
+def test_state_and_tier_rows_equal_the_lists_they_open_under_those_filters(  # type: ignore[no-untyped-def]
+        client, db, scaled, args) -> None:
+    login(client, "admin")
+    page = client.get(f"/bureau?{query(**LONG, **args)}").get_data(as_text=True)
+    start = date.fromisoformat(LONG["from"])
+    shown = 0
+    for facet, values in (("state", ("pending", "accepted", "decided", "assigned",
+                                     "in_progress", "closed", "refused")),
+                          ("tier", ("urgent", "priority", "routine"))):
+        others = {key: value for key, value in args.items() if key != facet}
+        opened = truth(db, None, start, TODAY, **others).opened
+        for value in values:
+            number = int(re.search(rf'id="{facet}-{value}">(\d+)<', page).group(1))
+            expected = [c.id for c in opened if getattr(c, "status" if facet == "state"
+                                                        else "tier") == value]
+            assert number == len(expected), (facet, value)
+            link = href(page, f"{facet}-{value}")
+            assert f"{facet}={value}" in link
+            ids, text = every_page(client, link, "case")
+            assert strong(text, "total-cases") == str(number), (facet, value, link)
+            assert sorted(ids) == sorted(expected), (facet, value)
+            shown += number
+    assert shown  # the filters leave something to count
 
 
 def test_rankings_by_region_contractor_and_project_match(client, db, scaled) -> None:  # type: ignore[no-untyped-def]

@@ -237,6 +237,20 @@ def states_statement(filters: Filters, regions: list[str] | None) -> Select[Any]
             .group_by(Case.status, Case.tier))
 
 
+def facets_statement(filters: Filters, regions: list[str] | None) -> Select[Any]:
+    """Cases opened in the period by state, counted with every filter but the state, and by
+    tier, with every filter but the tier (rows: facet, value, cases). A row's link keeps the
+    other filters and chooses its state or tier, so its list holds exactly the row's number."""
+    by_state = (select(literal_column("'state'").label("facet"), Case.status.label("value"),
+                       func.count(Case.id).label("cases"))
+                .where(*case_conditions(filters.but(state=None), regions, at=Case.created_at))
+                .group_by(Case.status))
+    by_tier = (select(literal_column("'tier'"), Case.tier, func.count(Case.id))
+               .where(*case_conditions(filters.but(tier=None), regions, at=Case.created_at))
+               .group_by(Case.tier))
+    return union_all(by_state, by_tier)  # type: ignore[return-value]
+
+
 def referrals_statement(filters: Filters, regions: list[str] | None,
                         bureau_id: int | None) -> Select[Any]:
     """Referrals still waiting for the bureau to accept them (status 已转人社部门)."""

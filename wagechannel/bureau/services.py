@@ -39,8 +39,8 @@ class Dashboard:
     regions: list[str] | None
     today: date
     totals: dict[str, int]
-    states: dict[str, int]
-    tiers: dict[str, int]
+    states: dict[str, int]  # with every filter but the state (agg.facets_statement)
+    tiers: dict[str, int]  # with every filter but the tier
     referrals: int
     overdue: dict[str, int]
     unit: str  # week | month
@@ -206,9 +206,9 @@ def dashboard(session: Session, filters: Filters, scope: list[str] | None, *, to
     totals = agg.totals_of(fine)
     states = {status: 0 for status in CASE_STATUSES}
     tiers = {tier: 0 for tier in TIERS}
-    for status, tier, count in session.execute(agg.states_statement(filters, regions)):
-        states[status] = states.get(status, 0) + int(count)
-        tiers[tier] = tiers.get(tier, 0) + int(count)
+    for facet, value, count in session.execute(agg.facets_statement(filters, regions)):
+        counted = states if facet == "state" else tiers
+        counted[value] = counted.get(value, 0) + int(count)
     referrals = int(session.scalar(agg.referrals_statement(filters, regions, bureau_id)) or 0)
     overdue = {kind: 0 for kind in agg.OVERDUE_KINDS}
     for kind, count in session.execute(agg.overdue_statement(filters, regions, today)):
