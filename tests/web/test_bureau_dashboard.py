@@ -184,10 +184,11 @@ def scaled(db, world):  # type: ignore[no-untyped-def]
 
 def report(db: Any, world: Any, *, project: Any = None, region: str | None = None,
            boss: str = "王老板", amount: str = "5000", days_ago: int = 0,
-           name: str = "张三") -> Case:
+           name: str = "张三", boss_phone: str | None = None) -> Case:
     project = project or world.project
     phone = f"139{abs(hash((boss, days_ago, amount, name))) % 10**8:08d}"
     data = parse_lead({"name": name, "phone": phone, "consent": True, "employer_name": boss,
+                       "employer_phone": boss_phone,
                        "amount_owed": amount, "employment_status": "ended",
                        "work_end": (TODAY - timedelta(days=days_ago + 10)).isoformat()},
                       today=TODAY)
@@ -466,14 +467,27 @@ def test_silent_boards_name_the_contractor_to_call(client, db, world) -> None:  
 
 # --- repeat offenders --------------------------------------------------------------------------
 
+def ranking_row(page: str, dimension: str, key: Any) -> str:
+    table = page.split(f'id="ranking-{dimension}"')[1].split("</table>")[0]
+    match = re.search(rf'<tr data-key="{re.escape(str(key))}">(.*?)</tr>', table, re.S)
+    assert match, f"no row {key} in the {dimension} table"
+    return match.group(1)
+
+
+def boss_table(page: str) -> str:
+    if 'id="empty-boss"' in page:
+        return ""
+    return page.split('id="ranking-boss"')[1].split("</table>")[0]
+
+
 def test_repeat_contractors_projects_and_bosses_are_marked(client, db, world) -> None:  # type: ignore[no-untyped-def]
     second = create_project(db, contractor=world.contractor, region_code="440305",
                             name="南山区第二工地", address="深圳市南山区测试路2号")
     third = create_project(db, contractor=world.other_contractor, region_code="440305",
                            name="别家的工地", address="深圳市南山区测试路3号")
     db.commit()
-    report(db, world, boss="钱老板")
-    report(db, world, project=second, boss="钱老板（钢筋班组）")  # the same boss, another site
+    report(db, world, boss="钱大海老板")
+    report(db, world, project=second, boss="钱大海（钢筋班组）")  # the same boss, another site
     closed = report(db, world, project=third, boss="孙老板", days_ago=60)
     close(db, closed, days_ago=30)
     report(db, world, project=third, boss="李老板")  # after a closed case at that site
@@ -481,8 +495,7 @@ def test_repeat_contractors_projects_and_bosses_are_marked(client, db, world) ->
     page = client.get(f"/bureau?{query(**LONG)}").get_data(as_text=True)
 
     def row(dimension: str, key: Any) -> str:
-        table = page.split(f'id="ranking-{dimension}"')[1].split("</table>")[0]
-        return re.search(rf'<tr data-key="{key}">(.*?)</tr>', table, re.S).group(1)
+        return ranking_row(page, dimension, key)
 
     assert "多个工地被反映" in row("contractor", world.contractor.id)
     assert "结案后又被反映" not in row("contractor", world.contractor.id)
@@ -492,30 +505,108 @@ def test_repeat_contractors_projects_and_bosses_are_marked(client, db, world) ->
     assert "老板在其他工地也被反映" in row("project", second.id)
     assert "结案后又被反映" in row("project", third.id)
     assert "老板在其他工地也被反映" not in row("project", third.id)
-    bosses = page.split('id="ranking-boss"')[1].split("</table>")[0]
-    assert "钱老板" in bosses and "2个工地" in bosses and "孙老板" not in bosses
+    bosses = boss_table(page)
+    assert "钱大海" in bosses and "2个工地" in bosses and "孙老板" not in bosses
     # the boss's reports, from the boss table
     link = re.search(r'data-label="收到反映"><a href="([^"]+)">2</a>', bosses).group(1)
     ids, text = every_page(client, html.unescape(link), "lead")
-    assert len(ids) == 2 and "钱老板" in text and "李老板" not in text
+    assert len(ids) == 2 and "钱大海" in text and "李老板" not in text
+
+
+def test_a_surname_alone_is_no_repeat_boss_across_sites(client, db, world) -> None:  # type: ignore[no-untyped-def]
+    sites = [world.project] + [
+        create_project(db, contractor=world.contractor, region_code="440305",
+                       name=f"南山区第{number}工地", address=f"深圳市南山区测试路{number}号")
+        for number in (2, 3, 4)]
+    db.commit()
+    # 王老板, 老王 and 王总 are keyed "王" (one case at a site), but are three bosses
+    for site, boss in zip(sites, ("王老板", "老王", "王总")):
+        report(db, world, project=site, boss=boss, name=f"工人{site.id}")
+    # a surname's case closed at one site, the surname reported at another
+    closed = report(db, world, project=sites[3], boss="陈老板", days_ago=60)
+    close(db, closed, days_ago=30)
+    report(db, world, project=sites[0], boss="老陈")
+    # a name of two characters, and a boss known by phone alone, on two sites each
+    for site in sites[2:]:
+        report(db, world, project=site, boss="王五", name=f"王五的工人{site.id}")
+        report(db, world, project=site, boss="", boss_phone="13912345678",
+               name=f"没写名字{site.id}")
+    login(client, "liaison")
+    page = client.get("/bureau").get_data(as_text=True)
+    bosses = boss_table(page)
+    keys = re.findall(r'<tr data-key="([^"]+)">', bosses)
+    assert sorted(keys) == ["tel:13912345678", "王五"]
+    for site in sites[:2]:
+        assert "老板在其他工地也被反映" not in ranking_row(page, "project", site.id)
+        assert "结案后又被反映" not in ranking_row(page, "project", site.id)
+    for site in sites[2:]:
+        assert "老板在其他工地也被反映" in ranking_row(page, "project", site.id)
+    full = client.get("/bureau/ranking/boss").get_data(as_text=True)
+    assert 'id="total-keys">2<' in full and 'data-key="王"' not in full
+    assert 'data-key="陈"' not in full
 
 
 def test_again_after_a_closed_case_marks_the_boss(client, db, world) -> None:  # type: ignore[no-untyped-def]
-    first = report(db, world, boss="周老板", days_ago=90)
+    first = report(db, world, boss="周志刚老板", days_ago=90)
     close(db, first, days_ago=50)
-    report(db, world, boss="周老板（木工）", amount="7000")
+    report(db, world, boss="周志刚（木工）", amount="7000")
     login(client, "liaison")
     page = client.get("/bureau").get_data(as_text=True)  # the default period: the new one only
-    assert 'id="empty-boss"' in page  # one site: not in the table of bosses on several sites
-    project = page.split('id="ranking-project"')[1].split("</table>")[0]
-    assert "结案后又被反映" in project  # but the site is marked
+    assert "结案后又被反映" in ranking_row(page, "project", world.project.id)
+    bosses = boss_table(page)  # one site, but reported after a closed case
+    assert "周志刚" in bosses and "1个工地" in bosses and "结案后又被反映" in bosses
+    assert "多个工地被反映" not in bosses
     second = create_project(db, contractor=world.contractor, region_code="440305",
-                            name="周老板的第二个工地", address="深圳市南山区测试路5号")
+                            name="周志刚的第二个工地", address="深圳市南山区测试路5号")
     db.commit()
-    report(db, world, project=second, boss="周老板", amount="6000")
+    report(db, world, project=second, boss="周志刚", amount="6000")
     page = client.get("/bureau").get_data(as_text=True)
-    bosses = page.split('id="ranking-boss"')[1].split("</table>")[0]
-    assert "周老板" in bosses and "结案后又被反映" in bosses and "2个工地" in bosses
+    bosses = boss_table(page)
+    assert "周志刚" in bosses and "结案后又被反映" in bosses and "2个工地" in bosses
+
+
+def test_a_boss_who_moves_after_a_closed_case_is_marked_at_the_new_site(client, db, world) -> None:  # type: ignore[no-untyped-def]
+    old_site = world.project
+    new_site = create_project(db, contractor=world.other_contractor, region_code="440305",
+                              name="赵建国去的新工地", address="深圳市南山区测试路6号")
+    quiet = create_project(db, contractor=world.other_contractor, region_code="440305",
+                           name="没出过事的工地", address="深圳市南山区测试路7号")
+    db.commit()
+    closed = report(db, world, project=old_site, boss="赵建国老板", days_ago=200)
+    close(db, closed, days_ago=150)
+    report(db, world, project=new_site, boss="赵建国", amount="8000", name="李四")
+    report(db, world, project=new_site, boss="赵建国（包工头）", amount="2000", name="王二")
+    report(db, world, project=quiet, boss="孙明亮")
+    # closed in another county, reported here: not the liaison's to see
+    moved_in = report(db, world, project=world.other_project, boss="钱多多", days_ago=200)
+    close(db, moved_in, days_ago=150)
+    report(db, world, project=quiet, boss="钱多多", name="赵六")
+    login(client, "liaison")
+    page = client.get("/bureau").get_data(as_text=True)  # the old site has no report in it
+    assert "结案后又被反映" in ranking_row(page, "project", new_site.id)
+    assert "结案后又被反映" not in ranking_row(page, "project", quiet.id)
+    assert f'data-key="{old_site.id}"' not in page.split('id="ranking-project"')[1] \
+        .split("</table>")[0]
+    bosses = boss_table(page)
+    assert re.findall(r'<tr data-key="([^"]+)">', bosses) == ["赵建国"]
+    row = ranking_row(page, "boss", "赵建国")
+    assert "结案后又被反映" in row and "1个工地" in row
+    # the row's numbers are its lists' totals (two workers, one collective case)
+    numbers = re.findall(r'class="num"[^>]*><a href="([^"]+)">([^<]+)<', row)
+    assert [number for _link, number in numbers] == ["2", yuan(1000000), "1", "2", "0",
+                                                     yuan(0)]
+    ids, _text = every_page(client, html.unescape(numbers[0][0]), "lead")
+    assert len(ids) == 2
+    ids, text = every_page(client, html.unescape(numbers[2][0]), "case")
+    assert len(ids) == 1 and strong(text, "total-workers") == "2"
+    full = client.get("/bureau/ranking/boss").get_data(as_text=True)
+    assert 'id="total-keys">1<' in full and "钱多多" not in full
+    # everywhere, the administrator sees 钱多多 come back too
+    login(client, "admin")
+    page = client.get("/bureau").get_data(as_text=True)
+    assert "结案后又被反映" in ranking_row(page, "project", quiet.id)
+    assert sorted(re.findall(r'<tr data-key="([^"]+)">', boss_table(page))) == [
+        "赵建国", "钱多多"]
 
 
 def test_merged_cases_are_left_out(client, db, world) -> None:  # type: ignore[no-untyped-def]

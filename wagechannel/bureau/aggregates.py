@@ -26,9 +26,9 @@ and the case's tier, state and boss (a report is narrowed by its case).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timezone
 from typing import Any
 
 from sqlalchemy import (ColumnElement, Select, String, and_, case, cast, func, literal_column,
@@ -391,7 +391,22 @@ def duration_text(hours: int | None) -> str:
 RANKING_LABELS = {"region": "地区", "contractor": "施工总承包单位", "project": "项目",
                   "boss": "老板（包工头）"}
 REPEAT_SITES = 2  # a contractor or boss named in reports on this many sites or more
+# A boss's key shorter than this is a surname alone: cases/collective.py keys 王老板, 老王 and
+# 王总 all as "王". At one site the workers mean one boss, and their reports join one case;
+# across sites it is a different boss on each, so it never makes a repeat offender.
+BOSS_KEY_MIN = 2
 FINE_NAMES = (*FACT_NAMES, "last_report", "name")
+
+
+def one_person(key: str | None) -> bool:
+    """Whether a boss's key stands for the same person on every site: a phone ("tel:…"), or a
+    name of at least BOSS_KEY_MIN characters."""
+    return key is not None and (key.startswith("tel:") or len(key) >= BOSS_KEY_MIN)
+
+
+def one_person_sql(key: Any) -> ColumnElement[bool]:
+    """one_person in SQL."""
+    return or_(key.like("tel:%"), func.length(key) >= BOSS_KEY_MIN)
 
 
 @dataclass
@@ -486,16 +501,18 @@ def totals_of(fine: Iterable[Fine]) -> dict[str, int]:
     return totals
 
 
-def rank(fine: Sequence[Fine], dimension: str) -> list[tuple[Any, dict[str, Any]]]:
+def rank(fine: Sequence[Fine], dimension: str, *,
+         again: Collection[str] = ()) -> list[tuple[Any, dict[str, Any]]]:
     """Every key of a dimension with its summed facts (and, for contractors and bosses, the
     sites reported, the latest report, the boss's name as written), most reports first; for
-    bosses only those named on REPEAT_SITES sites or more, most sites first."""
+    bosses only the repeat offenders, most sites first: a boss who is one person (one_person)
+    named on REPEAT_SITES sites or more, or among `again` (reported after a closed case)."""
     groups: dict[Any, dict[str, Any]] = {}
     sites: dict[Any, set[int]] = {}
     for row in fine:
         key = {"region": row.region, "contractor": row.contractor, "project": row.project,
                "boss": row.boss}[dimension]
-        if key is None:
+        if key is None or (dimension == "boss" and not one_person(key)):
             continue
         group = groups.get(key)
         if group is None:
@@ -513,7 +530,8 @@ def rank(fine: Sequence[Fine], dimension: str) -> list[tuple[Any, dict[str, Any]
         group["sites"] = len(sites[key])
     ranked = list(groups.items())
     if dimension == "boss":
-        ranked = [(key, group) for key, group in ranked if group["sites"] >= REPEAT_SITES]
+        ranked = [(key, group) for key, group in ranked
+                  if group["sites"] >= REPEAT_SITES or key in again]
         ranked.sort(key=lambda item: (-item[1]["sites"], -item[1]["reports"],
                                       -item[1]["claimed"], item[0]))
     else:
@@ -522,24 +540,59 @@ def rank(fine: Sequence[Fine], dimension: str) -> list[tuple[Any, dict[str, Any]
 
 
 def repeat_boss_sites(fine: Sequence[Fine]) -> set[int]:
-    """Sites where a boss reported there in the period is also reported at another site."""
+    """Sites where a boss reported there in the period is also reported at another site (a
+    boss who is one person: a surname alone is not)."""
     boss_sites: dict[str, set[int]] = {}
     for row in fine:
-        if row.boss is not None and row.project is not None and row.facts["reports"]:
+        if row.boss is not None and one_person(row.boss) and row.project is not None \
+                and row.facts["reports"]:
             boss_sites.setdefault(row.boss, set()).add(row.project)
     return {site for sites in boss_sites.values() if len(sites) >= REPEAT_SITES
             for site in sites}
 
 
-def first_closures_statement(regions: list[str] | None, *, contractors: Sequence[int],
-                             projects: Sequence[int], bosses: Sequence[str]) -> Select[Any]:
-    """When a case of each of these contractors, sites and bosses was first closed (ever, in
-    the regions; a case merged into another is no closure): one statement, three parts."""
+def after(last: Any, first_closed: Any) -> bool:
+    """Whether the latest report came after the first closure (both may be missing)."""
+    return last is not None and first_closed is not None and _aware(last) > _aware(first_closed)
+
+
+def _aware(value: Any) -> datetime:
+    if isinstance(value, str):  # SQLite's text, when a union hides the column's type
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+
+
+def again_after_closure(fine: Sequence[Fine],
+                        closures: Mapping[str, Any]) -> tuple[set[str], set[int]]:
+    """The bosses (one person each) reported in the period after a case of theirs was closed,
+    anywhere in the regions (`closures`: each boss's first closure), and the sites where they
+    were reported after it: a boss who moves to another site is still the same boss."""
+    bosses: set[str] = set()
+    sites: set[int] = set()
+    for row in fine:
+        if row.boss is None or not row.facts["reports"] or not one_person(row.boss):
+            continue
+        if after(row.facts["last_report"], closures.get(row.boss)):
+            bosses.add(row.boss)
+            if row.project is not None:
+                sites.add(row.project)
+    return bosses, sites
+
+
+def first_closures_statement(filters: Filters, regions: list[str] | None, *,
+                             contractors: Sequence[int], projects: Sequence[int]) -> Select[Any]:
+    """When a case of each of these contractors and sites, and of each boss (one person)
+    reported in the period under the filters, was first closed (ever, in the regions; a case
+    merged into another is no closure): one statement, three parts."""
     # closed_at IS NOT NULL lets an index on (project_id | employer_key, closed_at) serve.
     closed = [Case.closed_at.is_not(None), Case.status == "closed", NOT_MERGED]
     if regions is not None:
         closed.append(in_regions(Case.region_code, regions))
     first = func.min(Case.closed_at)
+    reported = (select(Case.employer_key).select_from(Lead)
+                .join(Case, Case.id == Lead.case_id)
+                .where(*lead_conditions(filters, regions), one_person_sql(Case.employer_key))
+                .correlate(None))
     parts = [
         select(literal_column("'contractor'").label("kind"),
                cast(Project.contractor_id, String).label("key"), first.label("first_closed"))
@@ -549,6 +602,6 @@ def first_closures_statement(regions: list[str] | None, *, contractors: Sequence
         select(literal_column("'project'"), cast(Case.project_id, String), first)
         .where(*closed, Case.project_id.in_(list(projects))).group_by(Case.project_id),
         select(literal_column("'boss'"), Case.employer_key, first)
-        .where(*closed, Case.employer_key.in_(list(bosses))).group_by(Case.employer_key),
+        .where(*closed, Case.employer_key.in_(reported)).group_by(Case.employer_key),
     ]
     return union_all(*parts)  # type: ignore[return-value]

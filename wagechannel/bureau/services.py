@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -81,28 +81,47 @@ def _zero() -> dict[str, int]:
 
 
 def rankings(session: Session, fine: Sequence[agg.Fine], dimensions: Sequence[str],
-             regions: list[str] | None, *, number: int = 1,
+             filters: Filters, regions: list[str] | None, *, number: int = 1,
              per_page: int = SHOWN) -> dict[str, agg.Ranking]:
     """A page of each ranking, summed from the fine rows, with the names the rows show (one
-    statement per kind of name) and the repeat-offender marks (one statement for all)."""
-    pages: dict[str, agg.Ranking] = {}
-    for dimension in dimensions:
-        ranked = agg.rank(fine, dimension)
-        total = len(ranked)
-        page = min(max(1, number), max(1, -(-total // per_page)))
-        rows = [agg.RankedRow(key, "", facts)
-                for key, facts in ranked[(page - 1) * per_page:page * per_page]]
-        pages[dimension] = agg.Ranking(dimension, rows, total, page, per_page)
+    statement per kind of name) and the repeat-offender marks (one statement for all: the
+    first closures of the sites and contractors shown and of the period's bosses, which also
+    decide which bosses the table of repeat bosses lists)."""
+    pages = {dimension: _page_of(dimension, agg.rank(fine, dimension), number, per_page)
+             for dimension in dimensions if dimension != "boss"}
+    # Asked even when no row is shown, so a page costs the same statements whatever it shows.
+    firsts = {(kind, str(key)): first for kind, key, first in session.execute(
+        agg.first_closures_statement(
+            filters, regions, contractors=_keys(pages, "contractor"),
+            projects=_keys(pages, "project")))}
+    again_bosses, again_sites = agg.again_after_closure(
+        fine, {key: first for (kind, key), first in firsts.items() if kind == "boss"})
+    if "boss" in dimensions:
+        pages["boss"] = _page_of("boss", agg.rank(fine, "boss", again=again_bosses), number,
+                                 per_page)
     _name(session, pages)
-    _mark(session, pages, fine, regions)
-    return pages
+    _mark(pages, fine, firsts, again_sites)
+    return {dimension: pages[dimension] for dimension in dimensions}
+
+
+def _page_of(dimension: str, ranked: list[tuple[Any, dict[str, Any]]], number: int,
+             per_page: int) -> agg.Ranking:
+    total = len(ranked)
+    page = min(max(1, number), max(1, -(-total // per_page)))
+    rows = [agg.RankedRow(key, "", facts)
+            for key, facts in ranked[(page - 1) * per_page:page * per_page]]
+    return agg.Ranking(dimension, rows, total, page, per_page)
+
+
+def _keys(pages: dict[str, agg.Ranking], dimension: str) -> list[Any]:
+    return [row.key for row in pages[dimension].rows] if dimension in pages else []
 
 
 def _name(session: Session, pages: dict[str, agg.Ranking]) -> None:
     """What each row is called: a region's name; a contractor's name and telephone; a site's
     name, its contractor and county; a boss as the reports wrote them."""
     def keys(dimension: str) -> list[Any]:
-        return [row.key for row in pages[dimension].rows] if dimension in pages else []
+        return _keys(pages, dimension)
 
     if "region" in pages:
         names = dict(session.execute(select(Region.code, Region.name)
@@ -140,28 +159,12 @@ MANY_SITES = "多个工地被反映"
 BOSS_ELSEWHERE = "老板在其他工地也被反映"
 
 
-def _after(last: Any, first_closed: Any) -> bool:
-    return last is not None and first_closed is not None and _aware(last) > _aware(first_closed)
-
-
-def _aware(value: Any) -> datetime:
-    from datetime import timezone
-    if isinstance(value, str):  # SQLite's text, when a union hides the column's type
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
-
-
-def _mark(session: Session, pages: dict[str, agg.Ranking], fine: Sequence[agg.Fine],
-          regions: list[str] | None) -> None:
+def _mark(pages: dict[str, agg.Ranking], fine: Sequence[agg.Fine],
+          firsts: dict[tuple[str, str], Any], boss_again_sites: set[int]) -> None:
     """Repeat offenders: named on two or more sites in the period; reported again in the period
-    after one of their cases was closed; for a site, a boss also named at another site."""
-    shown = {dimension: [row.key for row in ranking.rows]
-             for dimension, ranking in pages.items() if dimension != "region"}
-    # Asked even when no row is shown, so a page costs the same statements whatever it shows.
-    firsts = {(kind, str(key)): first for kind, key, first in session.execute(
-        agg.first_closures_statement(regions, contractors=shown.get("contractor", []),
-                                     projects=shown.get("project", []),
-                                     bosses=shown.get("boss", [])))}
+    after one of their cases was closed; for a site, a boss also named at another site, or a
+    boss reported there after a case of theirs was closed anywhere (a boss is the same person
+    across sites only by a phone or a name longer than a surname: agg.one_person)."""
     elsewhere = agg.repeat_boss_sites(fine) if "project" in pages else set()
     for dimension, ranking in pages.items():
         if dimension == "region":
@@ -169,7 +172,8 @@ def _mark(session: Session, pages: dict[str, agg.Ranking], fine: Sequence[agg.Fi
         for row in ranking.rows:
             if dimension in ("contractor", "boss") and row.facts["sites"] >= agg.REPEAT_SITES:
                 row.marks.append(MANY_SITES)
-            if _after(row.facts["last_report"], firsts.get((dimension, str(row.key)))):
+            if agg.after(row.facts["last_report"], firsts.get((dimension, str(row.key)))) or \
+                    (dimension == "project" and row.key in boss_again_sites):
                 row.marks.append(AGAIN)
             if dimension == "project" and row.key in elsewhere:
                 row.marks.append(BOSS_ELSEWHERE)
@@ -179,7 +183,7 @@ def ranking(session: Session, dimension: str, filters: Filters, regions: list[st
             number: int = 1, per_page: int = SHOWN) -> agg.Ranking:
     """One page of one ranking (the ranking pages)."""
     fine = agg.fine_rows(session.execute(agg.fine_statement(filters, regions)))
-    return rankings(session, fine, [dimension], regions, number=number,
+    return rankings(session, fine, [dimension], filters, regions, number=number,
                     per_page=per_page)[dimension]
 
 
@@ -217,7 +221,8 @@ def dashboard(session: Session, filters: Filters, scope: list[str] | None, *, to
     by_time = agg.aggregate(agg.DASHBOARD, filters, regions, unit)
     found = {int(row.key): agg.measures_of(row, agg.FACT_NAMES)
              for row in session.execute(select(by_time))}
-    ranked = rankings(session, fine, ("region", "contractor", "project", "boss"), regions)
+    ranked = rankings(session, fine, ("region", "contractor", "project", "boss"), filters,
+                      regions)
     silent = boards_page(session, filters, regions, today, 1, per_page=SHOWN)
     return Dashboard(
         filters=filters, regions=regions, today=today, totals=totals, states=states,
