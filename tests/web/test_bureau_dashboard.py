@@ -128,7 +128,7 @@ def truth(db: Any, scope: list[str] | None, start: date, end: date, **narrow: An
         Case.id, Case.created_at, Case.closed_at, Case.status, Case.tier, Case.outcome,
         Case.worker_count, Case.amount_recovered_fen, Case.region_code, Case.project_id,
         Case.accepted_at, Case.decided_at, Case.assigned_at, Case.employer_key,
-        Case.legal_aid_org_id))}
+        Case.legal_aid_org_id, Case.materials_requested_at, Case.materials_received_at))}
     projects = dict(db.execute(select(Project.id, Project.contractor_id)).all())
     return Truth(list(leads), cases, projects, start, end, scope, narrow)
 
@@ -378,12 +378,25 @@ def test_time_to_each_step_against_its_limit(client, db, scaled) -> None:  # typ
                                   .join(Lead, Lead.id == LeadMessage.lead_id)
                                   .where(LeadMessage.direction == "to_worker")):
         first[case_id] = min(at, first.get(case_id, at))
-    steps = {"contact": lambda c: min([t for t in (first.get(c.id), c.accepted_at) if t],
-                                      default=None),
-             "decision": lambda c: c.decided_at, "assignment": lambda c: c.assigned_at}
+    # (from, to) of each step: the first contact from the report; the decision from the
+    # application's acceptance (art. 43's 7 days), less the wait for materials; the
+    # assignment from the decision (art. 43's 3 days)
+    steps = {"contact": lambda c: (c.created_at, min(
+                 [t for t in (first.get(c.id), c.accepted_at) if t], default=None)),
+             "decision": lambda c: (c.accepted_at, c.decided_at),
+             "assignment": lambda c: (c.decided_at, c.assigned_at)}
+
+    def taken(step: str, c: Any) -> float:
+        start, end = steps[step](c)
+        seconds = (end - start).total_seconds()
+        if step == "decision" and c.materials_requested_at is not None:
+            until = min(t for t in (c.materials_received_at, end) if t is not None)
+            seconds -= (until - c.materials_requested_at).total_seconds()
+        return seconds
+
     for step, when in steps.items():
-        hours = sorted(math.floor((when(c) - c.created_at).total_seconds() / 3600)
-                       for c in opened.values() if when(c) is not None)
+        hours = sorted(math.floor(taken(step, c) / 3600) for c in opened.values()
+                       if None not in when(c))
         row = page.split(f'id="timing-{step}"')[1].split("</tr>")[0]
         cells = [html.unescape(c)
                  for c in re.findall(r'class="num"[^>]*>(?:<a [^>]*>)?([^<]+)<', row)]
@@ -395,6 +408,8 @@ def test_time_to_each_step_against_its_limit(client, db, scaled) -> None:  # typ
         assert cells == [str(len(hours)), duration_text(nearest(0.5)),
                          duration_text(nearest(0.9))], step
     assert "法律援助法第43条" in page and "个工作日内" in page
+    assert "从受理申请算起" in page and "从决定给予法律援助算起" in page
+    assert "等待补充材料的时间不算" in page
     outcomes = Counter()
     for rule, status, due in db.execute(select(Deadline.rule, Deadline.status, Deadline.due_date)
                                         .where(Deadline.case_id.in_(list(opened)))):
@@ -407,6 +422,39 @@ def test_time_to_each_step_against_its_limit(client, db, scaled) -> None:  # typ
         link = href(page, f"outcome-{step}-met")
         ids, _text = every_page(client, link, "deadline")
         assert len(ids) == outcomes[(rule, "met")]
+
+
+def test_decision_time_runs_from_acceptance_less_the_wait_for_materials(client, db, world) -> None:  # type: ignore[no-untyped-def]
+    waited, hurried = report(db, world, days_ago=10), report(db, world, boss="孙志强",
+                                                              days_ago=10)
+    base = datetime.now(timezone.utc) - timedelta(days=9)
+    # accepted; materials asked for 10 hours later, in 24 hours after that; decided 50 hours
+    # after acceptance: 26 hours of the 7 days; assigned 2.5 hours after the decision
+    db.execute(update(Case).where(Case.id == waited.id).values(
+        status="assigned", accepted_at=base, materials_requested_at=base + timedelta(hours=10),
+        materials_received_at=base + timedelta(hours=34), decided_at=base + timedelta(hours=50),
+        hardship_basis="exempt_42_3", assigned_at=base + timedelta(hours=52, minutes=30)))
+    # materials asked for 20 hours after acceptance, decided 30 hours after it before they
+    # came (aid before review): the clock stopped at the request, 20 hours
+    db.execute(update(Case).where(Case.id == hurried.id).values(
+        status="decided", accepted_at=base, materials_requested_at=base + timedelta(hours=20),
+        decided_at=base + timedelta(hours=30), hardship_basis="exempt_42_3"))
+    db.commit()
+    login(client, "liaison")
+    page = client.get("/bureau").get_data(as_text=True)
+
+    def cells(step: str) -> list[str]:
+        row = page.split(f'id="timing-{step}"')[1].split("</tr>")[0]
+        return [html.unescape(c)
+                for c in re.findall(r'class="num"[^>]*>(?:<a [^>]*>)?([^<]+)<', row)]
+
+    # nearest rank of (20, 26): the median 20 whole hours, the 90th 26; shown rounded up
+    assert cells("decision") == ["2", "21小时内", "27小时内"]
+    assert cells("assignment") == ["1", "3小时内", "3小时内"]
+    row = page.split('id="timing-decision"')[1].split("</tr>")[0]
+    link = re.search(r'data-label="已到这一步"><a href="([^"]+)"', row).group(1)
+    ids, _text = every_page(client, html.unescape(link), "case")
+    assert sorted(ids) == sorted((waited.id, hurried.id))
 
 
 # --- what is waiting now: referrals, overdue deadlines, silent boards --------------------------

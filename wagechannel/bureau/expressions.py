@@ -1,5 +1,5 @@
 """SQL the dashboard needs in both databases: local weeks and months of a UTC timestamp, hours
-between two timestamps, the earliest of several (NULLs ignored).
+and milliseconds between two timestamps, the earliest of several (NULLs ignored).
 
 China Standard Time is UTC+8 all year (no daylight saving since 1991), so a fixed eight-hour
 shift gives the local day on SQLite; PostgreSQL is asked for Asia/Shanghai by name. SQLite
@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import DateTime, Float, Integer, String
+from sqlalchemy import BigInteger, DateTime, Float, Integer, String
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -62,6 +62,14 @@ class whole_hours_between(FunctionElement[int]):
     """Whole hours from the first timestamp to the second, rounded down."""
 
     type = Integer()
+    inherit_cache = True
+
+
+class milliseconds_between(FunctionElement[int]):
+    """Whole milliseconds from the first timestamp to the second (rounded): exact integers, so
+    durations can be added and subtracted before they are cut to whole hours."""
+
+    type = BigInteger()
     inherit_cache = True
 
 
@@ -127,6 +135,18 @@ def _whole_hours_sqlite(element: whole_hours_between, compiler: Any, **kw: Any) 
 def _whole_hours_postgresql(element: whole_hours_between, compiler: Any, **kw: Any) -> str:
     start, end = _args(element, compiler, **kw)
     return f"CAST(FLOOR(EXTRACT(EPOCH FROM (({end}) - ({start}))) / 3600.0) AS INTEGER)"
+
+
+@compiles(milliseconds_between, "sqlite")
+def _milliseconds_sqlite(element: milliseconds_between, compiler: Any, **kw: Any) -> str:
+    start, end = _args(element, compiler, **kw)
+    return f"CAST(ROUND((julianday({end}) - julianday({start})) * 86400000.0) AS INTEGER)"
+
+
+@compiles(milliseconds_between, "postgresql")
+def _milliseconds_postgresql(element: milliseconds_between, compiler: Any, **kw: Any) -> str:
+    start, end = _args(element, compiler, **kw)
+    return f"CAST(ROUND(EXTRACT(EPOCH FROM (({end}) - ({start}))) * 1000) AS BIGINT)"
 
 
 @compiles(earliest, "sqlite")

@@ -19,7 +19,8 @@ from wagechannel.boards.models import Board, BoardScan
 from wagechannel.boards.services import stale_boards
 from wagechannel.bureau.aggregates import (STEPS, case_conditions, compliance_bucket,
                                            contacted, lead_conditions, needs_case,
-                                           overdue_conditions, referral_conditions)
+                                           overdue_conditions, referral_conditions,
+                                           step_reached)
 from wagechannel.bureau.filters import Filters
 from wagechannel.cases.models import Case, Referral
 from wagechannel.deadlines.models import Deadline
@@ -106,9 +107,8 @@ def _case_where(filters: Filters, regions: list[str] | None, basis: str,
         conditions.append(Case.status == "closed")
     if reached == "contact":
         conditions.append(contacted())
-    elif reached is not None:
-        conditions.append({"decision": Case.decided_at,
-                           "assignment": Case.assigned_at}[reached].is_not(None))
+    elif reached is not None:  # the cases the dashboard times for that step
+        conditions += step_reached(reached)
     return conditions
 
 
