@@ -781,6 +781,27 @@ def test_a_bad_filter_gets_a_message_never_an_error(client, db, world, args, fie
     assert not db.scalar(select(AuditEvent.id).where(AuditEvent.action.like("export_%")))
 
 
+def test_the_first_day_accepted_is_the_first_of_2000(client, db, world) -> None:  # type: ignore[no-untyped-def]
+    # a report on Sunday 2 January 2000 (local), in the week that began on 27 December 1999
+    case = report(db, world)
+    moment = datetime(2000, 1, 2, 4, tzinfo=timezone.utc)
+    db.execute(update(Lead).where(Lead.case_id == case.id).values(created_at=moment))
+    db.execute(update(Case).where(Case.id == case.id).values(created_at=moment))
+    db.commit()
+    login(client, "liaison")
+    page = client.get("/bureau?from=2000-01-01&to=2000-02-29").get_data(as_text=True)
+    assert 'id="e-from"' not in page and strong(page, "n-reports") == "1"
+    weeks = re.findall(r'<td data-label="时间">(\S+) 至 (\S+)</td>\s*'
+                       r'<td class="num" data-label="收到反映"><a href="[^"]+">(\d+)</a>', page)
+    assert weeks[0] == ("2000-01-01", "2000-01-02", "1")
+    assert weeks[1][:2] == ("2000-01-03", "2000-01-09") and weeks[1][2] == "0"
+    # an end alone: twelve weeks before it, but not before the first day
+    page = client.get("/bureau?to=2000-01-20").get_data(as_text=True)
+    assert 'id="e-from"' not in page and "2000-01-01 至 2000-01-20" in page
+    page = client.get("/bureau?from=1999-12-31").get_data(as_text=True)
+    assert 'id="e-from"' in page and "日期应在2000年到2099年之间" in page
+
+
 def test_list_only_parameters_are_checked_too(client, db, world) -> None:  # type: ignore[no-untyped-def]
     login(client, "admin")
     for path, field in (("/bureau/cases?basis=everything", "basis"),

@@ -16,8 +16,10 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 # Week numbers count Mondays from this one (a Monday): week n starts EPOCH_MONDAY + 7n days.
-EPOCH_MONDAY = date(2000, 1, 3)
-_EPOCH_JULIAN = 2451546.5  # julianday('2000-01-03')
+# It is the Monday of the earliest day the filters accept (2000-01-01, filters.FIRST_DAY), so
+# no day asked about has a negative week, which SQL's division would round the other way.
+EPOCH_MONDAY = date(1999, 12, 27)
+_EPOCH_JULIAN = EPOCH_MONDAY.toordinal() + 1721424.5  # julianday('1999-12-27')
 _FAR = "'9999-12-31 00:00:00.000000'"
 
 

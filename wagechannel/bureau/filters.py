@@ -22,7 +22,8 @@ OPEN_STATE = "open"
 STATES = {OPEN_STATE: "办理中（未结案）", **CASE_STATUSES}
 DEFAULT_WEEKS = 12  # the default period: this week and the eleven before it
 MAX_DAYS = 3660  # ten years
-FIRST_DAY, LAST_DAY = date(2000, 1, 3), date(2099, 12, 31)
+# Week numbers count from the Monday before the first day (bureau/expressions.EPOCH_MONDAY).
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
 REGION_CODE = re.compile(r"^[1-9]\d{5}$")
 MAX_ID = 2**31 - 1
 
@@ -185,7 +186,8 @@ def parse_filters(args: Mapping[str, Any], *, today: date, scope: list[str] | No
     period = default_period(today)
     start, end = day("from"), day("to")
     if start is not None or end is not None:
-        start = start or (end - timedelta(days=DEFAULT_WEEKS * 7 - 1) if end else period.start)
+        start = start or (max(FIRST_DAY, end - timedelta(days=DEFAULT_WEEKS * 7 - 1)) if end
+                          else period.start)
         end = end or max(today, start)
         if start > end:
             errors["to"] = "结束日期不能早于开始日期。"
