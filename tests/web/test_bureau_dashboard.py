@@ -802,6 +802,33 @@ def test_the_first_day_accepted_is_the_first_of_2000(client, db, world) -> None:
     assert 'id="e-from"' in page and "日期应在2000年到2099年之间" in page
 
 
+def test_an_administrator_can_narrow_to_any_region_past_the_lists_length(client, db, world,  # type: ignore[no-untyped-def]
+                                                                         monkeypatch) -> None:
+    from wagechannel.bureau import services
+
+    report(db, world, project=world.other_project, name="福田工人")
+    login(client, "admin")
+    page = client.get("/bureau").get_data(as_text=True)  # four regions: a list of them all
+    assert '<select id="f-region"' in page
+    assert all(f'<option value="{code}"' in page
+               for code in ("440000", "440300", "440304", "440305"))
+    monkeypatch.setattr(services, "REGION_LIST", 2)  # more regions than the list holds
+    for path in ("/bureau", "/bureau/reports", "/bureau/ranking/project"):
+        text = client.get(f"{path}?region=440304").get_data(as_text=True)
+        assert '<select id="f-region"' not in text and 'list="f-region-list"' in text, path
+        assert 'value="440304"' in text and "深圳市福田区" in text and 'id="e-region"' not in text
+        # the suggestions: the province and the city first
+        suggested = text.split('<datalist id="f-region-list">')[1].split("</datalist>")[0]
+        assert re.findall(r'<option value="(\d+)">', suggested) == ["440000", "440300"]
+    page = client.get("/bureau?region=440304").get_data(as_text=True)
+    assert strong(page, "n-reports") == "1"
+    typed = client.get("/bureau?region=4403x").get_data(as_text=True)
+    assert 'id="e-region"' in typed and 'value="4403x"' in typed
+    login(client, "liaison")  # one county: a list of it
+    page = client.get("/bureau").get_data(as_text=True)
+    assert '<select id="f-region"' in page and "440304" not in page
+
+
 def test_list_only_parameters_are_checked_too(client, db, world) -> None:  # type: ignore[no-untyped-def]
     login(client, "admin")
     for path, field in (("/bureau/cases?basis=everything", "basis"),

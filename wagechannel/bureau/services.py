@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from wagechannel.boards.models import Board
@@ -298,10 +298,27 @@ def chosen_names(session: Session, filters: Filters,
     return check_chosen(session, filters, scope).names
 
 
+REGION_LIST = 500  # regions offered as a list; past this many, the code is typed
+
+
+@dataclass(frozen=True)
+class RegionChoices:
+    regions: list[tuple[str, str]]  # (code, name)
+    complete: bool  # every region the user may choose is listed; else the code is typed
+
+
 def region_choices(session: Session, scope: list[str] | None,
-                   limit: int = 500) -> list[tuple[str, str]]:
-    """Regions a user may narrow to (their scope's, a city's counties included), by code."""
-    query = select(Region.code, Region.name).order_by(Region.code).limit(limit)
+                   limit: int | None = None) -> RegionChoices:
+    """Regions a user may narrow to (their scope's, a city's counties included), in one
+    statement. Up to `limit` of them are a list, by code; when there are more, the form takes
+    a typed code (any region in the scope) and suggests the first `limit`: provinces, then
+    cities, then counties."""
+    limit = REGION_LIST if limit is None else limit
+    level = case((Region.code.like("%0000"), 0), (Region.code.like("%00"), 1), else_=2)
+    query = select(Region.code, Region.name).order_by(level, Region.code).limit(limit + 1)
     if scope is not None:
         query = query.where(in_regions(Region.code, scope))
-    return [(code, name) for code, name in session.execute(query)]
+    found = [(code, name) for code, name in session.execute(query)]
+    if len(found) <= limit:
+        return RegionChoices(sorted(found), True)
+    return RegionChoices(found[:limit], False)
