@@ -34,8 +34,9 @@ from typing import Any
 from sqlalchemy import (BigInteger, ColumnElement, Select, String, and_, case, cast, func,
                         literal_column, or_, select, union_all)
 
-from wagechannel.bureau.expressions import (earliest, local_month, local_week,
-                                            milliseconds_between, whole_hours_between)
+from wagechannel.bureau.expressions import (earliest, in_texts, local_month, local_week,
+                                            milliseconds_between, text_list,
+                                            whole_hours_between)
 from wagechannel.bureau.filters import OPEN_STATE, Filters
 from wagechannel.cases.models import Case, Referral
 from wagechannel.cases.priority import OPEN_STATUSES
@@ -436,11 +437,6 @@ def one_person(key: str | None) -> bool:
     return key is not None and (key.startswith("tel:") or len(key) >= BOSS_KEY_MIN)
 
 
-def one_person_sql(key: Any) -> ColumnElement[bool]:
-    """one_person in SQL."""
-    return or_(key.like("tel:%"), func.length(key) >= BOSS_KEY_MIN)
-
-
 @dataclass
 class RankedRow:
     key: Any
@@ -594,6 +590,12 @@ def _aware(value: Any) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
 
 
+def reported_bosses(fine: Iterable[Fine]) -> set[str]:
+    """The bosses (one person each) named in reports in the period."""
+    return {row.boss for row in fine
+            if row.boss is not None and row.facts["reports"] and one_person(row.boss)}
+
+
 def again_after_closure(fine: Sequence[Fine],
                         closures: Mapping[str, Any]) -> tuple[set[str], set[int]]:
     """The bosses (one person each) reported in the period after a case of theirs was closed,
@@ -602,29 +604,24 @@ def again_after_closure(fine: Sequence[Fine],
     bosses: set[str] = set()
     sites: set[int] = set()
     for row in fine:
-        if row.boss is None or not row.facts["reports"] or not one_person(row.boss):
-            continue
-        if after(row.facts["last_report"], closures.get(row.boss)):
+        if row.boss is not None and row.boss in closures and row.facts["reports"] and \
+                one_person(row.boss) and after(row.facts["last_report"], closures[row.boss]):
             bosses.add(row.boss)
             if row.project is not None:
                 sites.add(row.project)
     return bosses, sites
 
 
-def first_closures_statement(filters: Filters, regions: list[str] | None, *,
-                             contractors: Sequence[int], projects: Sequence[int]) -> Select[Any]:
-    """When a case of each of these contractors and sites, and of each boss (one person)
-    reported in the period under the filters, was first closed (ever, in the regions; a case
-    merged into another is no closure): one statement, three parts."""
+def first_closures_statement(regions: list[str] | None, *, contractors: Sequence[int],
+                             projects: Sequence[int], bosses: Collection[str]) -> Select[Any]:
+    """When a case of each of these contractors, sites and bosses was first closed (ever, in
+    the regions; a case merged into another is no closure): one statement, three parts. The
+    bosses are one parameter, however many (the period's may be thousands)."""
     # closed_at IS NOT NULL lets an index on (project_id | employer_key, closed_at) serve.
     closed = [Case.closed_at.is_not(None), Case.status == "closed", NOT_MERGED]
     if regions is not None:
         closed.append(in_regions(Case.region_code, regions))
     first = func.min(Case.closed_at)
-    reported = (select(Case.employer_key).select_from(Lead)
-                .join(Case, Case.id == Lead.case_id)
-                .where(*lead_conditions(filters, regions), one_person_sql(Case.employer_key))
-                .correlate(None))
     parts = [
         select(literal_column("'contractor'").label("kind"),
                cast(Project.contractor_id, String).label("key"), first.label("first_closed"))
@@ -634,6 +631,7 @@ def first_closures_statement(filters: Filters, regions: list[str] | None, *,
         select(literal_column("'project'"), cast(Case.project_id, String), first)
         .where(*closed, Case.project_id.in_(list(projects))).group_by(Case.project_id),
         select(literal_column("'boss'"), Case.employer_key, first)
-        .where(*closed, Case.employer_key.in_(reported)).group_by(Case.employer_key),
+        .where(*closed, in_texts(Case.employer_key, text_list("bosses", bosses)))
+        .group_by(Case.employer_key),
     ]
     return union_all(*parts)  # type: ignore[return-value]

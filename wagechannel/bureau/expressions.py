@@ -1,5 +1,6 @@
 """SQL the dashboard needs in both databases: local weeks and months of a UTC timestamp, hours
-and milliseconds between two timestamps, the earliest of several (NULLs ignored).
+and milliseconds between two timestamps, the earliest of several (NULLs ignored), a list of
+texts as one parameter.
 
 China Standard Time is UTC+8 all year (no daylight saving since 1991), so a fixed eight-hour
 shift gives the local day on SQLite; PostgreSQL is asked for Asia/Shanghai by name. SQLite
@@ -8,12 +9,17 @@ julianday() reads and which sorts as time does.
 """
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Float, Integer, String
+from sqlalchemy import (BigInteger, Boolean, DateTime, Dialect, Float, Integer, String,
+                        TypeDecorator, bindparam)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import TypeEngine
 
 # Week numbers count Mondays from this one (a Monday): week n starts EPOCH_MONDAY + 7n days.
 # It is the Monday of the earliest day the filters accept (2000-01-01, filters.FIRST_DAY), so
@@ -162,6 +168,47 @@ def _earliest_sqlite(element: earliest, compiler: Any, **kw: Any) -> str:
 @compiles(earliest, "postgresql")
 def _earliest_postgresql(element: earliest, compiler: Any, **kw: Any) -> str:
     return f"LEAST({', '.join(_args(element, compiler, **kw))})"
+
+
+class TextList(TypeDecorator[list[str]]):
+    """Any number of texts bound as one parameter: an array on PostgreSQL, JSON text on SQLite
+    (read back with json_each), so a statement is the same whatever their number."""
+
+    impl = String
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(ARRAY(String()))
+        return dialect.type_descriptor(String())
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        texts = [str(text) for text in value or ()]
+        return texts if dialect.name == "postgresql" else json.dumps(texts, ensure_ascii=False)
+
+
+def text_list(name: str, texts: Iterable[str]) -> Any:
+    """A parameter holding these texts (for in_texts)."""
+    return bindparam(name, sorted(texts), type_=TextList())
+
+
+class in_texts(FunctionElement[bool]):
+    """Whether a column's value is one of the texts of a text_list parameter."""
+
+    type = Boolean()
+    inherit_cache = True
+
+
+@compiles(in_texts, "sqlite")
+def _in_texts_sqlite(element: in_texts, compiler: Any, **kw: Any) -> str:
+    column, texts = _args(element, compiler, **kw)
+    return f"({column} IN (SELECT value FROM json_each({texts})))"
+
+
+@compiles(in_texts, "postgresql")
+def _in_texts_postgresql(element: in_texts, compiler: Any, **kw: Any) -> str:
+    column, texts = _args(element, compiler, **kw)
+    return f"({column} = ANY({texts}))"
 
 
 class joined_text(FunctionElement[str]):

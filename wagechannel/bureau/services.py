@@ -81,7 +81,7 @@ def _zero() -> dict[str, int]:
 
 
 def rankings(session: Session, fine: Sequence[agg.Fine], dimensions: Sequence[str],
-             filters: Filters, regions: list[str] | None, *, number: int = 1,
+             regions: list[str] | None, *, number: int = 1,
              per_page: int = SHOWN) -> dict[str, agg.Ranking]:
     """A page of each ranking, summed from the fine rows, with the names the rows show (one
     statement per kind of name) and the repeat-offender marks (one statement for all: the
@@ -92,8 +92,8 @@ def rankings(session: Session, fine: Sequence[agg.Fine], dimensions: Sequence[st
     # Asked even when no row is shown, so a page costs the same statements whatever it shows.
     firsts = {(kind, str(key)): first for kind, key, first in session.execute(
         agg.first_closures_statement(
-            filters, regions, contractors=_keys(pages, "contractor"),
-            projects=_keys(pages, "project")))}
+            regions, contractors=_keys(pages, "contractor"), projects=_keys(pages, "project"),
+            bosses=agg.reported_bosses(fine)))}
     again_bosses, again_sites = agg.again_after_closure(
         fine, {key: first for (kind, key), first in firsts.items() if kind == "boss"})
     if "boss" in dimensions:
@@ -183,7 +183,7 @@ def ranking(session: Session, dimension: str, filters: Filters, regions: list[st
             number: int = 1, per_page: int = SHOWN) -> agg.Ranking:
     """One page of one ranking (the ranking pages)."""
     fine = agg.fine_rows(session.execute(agg.fine_statement(filters, regions)))
-    return rankings(session, fine, [dimension], filters, regions, number=number,
+    return rankings(session, fine, [dimension], regions, number=number,
                     per_page=per_page)[dimension]
 
 
@@ -221,8 +221,7 @@ def dashboard(session: Session, filters: Filters, scope: list[str] | None, *, to
     by_time = agg.aggregate(agg.DASHBOARD, filters, regions, unit)
     found = {int(row.key): agg.measures_of(row, agg.FACT_NAMES)
              for row in session.execute(select(by_time))}
-    ranked = rankings(session, fine, ("region", "contractor", "project", "boss"), filters,
-                      regions)
+    ranked = rankings(session, fine, ("region", "contractor", "project", "boss"), regions)
     silent = boards_page(session, filters, regions, today, 1, per_page=SHOWN)
     return Dashboard(
         filters=filters, regions=regions, today=today, totals=totals, states=states,
