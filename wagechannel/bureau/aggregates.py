@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import (BigInteger, ColumnElement, Select, String, and_, case, cast, func,
-                        literal_column, or_, select, union_all)
+from sqlalchemy import (BigInteger, ColumnElement, Select, String, and_, case, cast, false,
+                        func, literal_column, or_, select, union_all)
 
 from wagechannel.bureau.expressions import (earliest, in_texts, local_month, local_week,
                                             milliseconds_between, text_list,
@@ -631,7 +631,8 @@ def first_closures_statement(regions: list[str] | None, *, contractors: Sequence
         select(literal_column("'project'"), cast(Case.project_id, String), first)
         .where(*closed, Case.project_id.in_(list(projects))).group_by(Case.project_id),
         select(literal_column("'boss'"), Case.employer_key, first)
-        .where(*closed, in_texts(Case.employer_key, text_list("bosses", bosses)))
+        .where(*closed, in_texts(Case.employer_key, text_list("bosses", bosses)) if bosses
+               else false())  # no boss: no scan
         .group_by(Case.employer_key),
     ]
     return union_all(*parts)  # type: ignore[return-value]

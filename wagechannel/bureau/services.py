@@ -90,10 +90,12 @@ def rankings(session: Session, fine: Sequence[agg.Fine], dimensions: Sequence[st
     pages = {dimension: _page_of(dimension, agg.rank(fine, dimension), number, per_page)
              for dimension in dimensions if dimension != "boss"}
     # Asked even when no row is shown, so a page costs the same statements whatever it shows.
+    # The period's bosses only where they count: the table of bosses and the sites' marks.
+    bosses = agg.reported_bosses(fine) if {"boss", "project"} & set(dimensions) else set()
     firsts = {(kind, str(key)): first for kind, key, first in session.execute(
         agg.first_closures_statement(
             regions, contractors=_keys(pages, "contractor"), projects=_keys(pages, "project"),
-            bosses=agg.reported_bosses(fine)))}
+            bosses=bosses))}
     again_bosses, again_sites = agg.again_after_closure(
         fine, {key: first for (kind, key), first in firsts.items() if kind == "boss"})
     if "boss" in dimensions:
