@@ -122,18 +122,15 @@ def _keys(pages: dict[str, agg.Ranking], dimension: str) -> list[Any]:
 def _name(session: Session, pages: dict[str, agg.Ranking]) -> None:
     """What each row is called: a region's name; a contractor's name and telephone; a site's
     name, its contractor and county; a boss as the reports wrote them."""
-    def keys(dimension: str) -> list[Any]:
-        return _keys(pages, dimension)
-
     if "region" in pages:
         names = dict(session.execute(select(Region.code, Region.name)
-                                     .where(Region.code.in_(keys("region")))).all())
+                                     .where(Region.code.in_(_keys(pages, "region")))).all())
         for row in pages["region"].rows:
             row.name = names.get(row.key) or row.key
     if "contractor" in pages:
         found = {row.id: row for row in session.execute(
             select(Contractor.id, Contractor.name, Contractor.phone)
-            .where(Contractor.id.in_(keys("contractor"))))}
+            .where(Contractor.id.in_(_keys(pages, "contractor"))))}
         for row in pages["contractor"].rows:
             contractor = found.get(row.key)
             row.name = contractor.name if contractor else f"#{row.key}"
@@ -144,7 +141,7 @@ def _name(session: Session, pages: dict[str, agg.Ranking]) -> None:
                    Contractor.name.label("contractor_name"), Region.name.label("region_name"))
             .join(Contractor, Contractor.id == Project.contractor_id)
             .outerjoin(Region, Region.code == Project.region_code)
-            .where(Project.id.in_(keys("project"))))}
+            .where(Project.id.in_(_keys(pages, "project"))))}
         for row in pages["project"].rows:
             project = found.get(row.key)
             row.name = project.name if project else f"#{row.key}"
