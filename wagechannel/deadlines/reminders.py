@@ -569,20 +569,29 @@ def digest_rows(session: Session, directory: Directory, plan: StagePlan, *, now:
         if len(found) > DIGEST_SHOWN:
             lines.append(f"……另有{len(found) - DIGEST_SHOWN}项，请在系统里查看。")
         lines.append(f"案件列表：{settings.base_url}/cases")
-        body = "\n".join(lines)
-        for user in directory.members(bureau, "bureau_liaison"):
-            common = {"deadline_id": None, "stage": stage, "user_id": user.id,
-                      "subject": subject, "body": body, "now": now}
-            rows.append(_row(f"digest:{today.isoformat()}:u{user.id}:inapp", channel="inapp",
-                             address=None, **common))
-            address = settings.emails.get(user.username)
-            if address and settings.smtp is not None:
-                rows.append(_row(f"digest:{today.isoformat()}:u{user.id}:email",
-                                 channel="email", address=address, **common))
-        for channel in sorted(settings.channels_of(bureau)):
-            rows.append(_row(f"digest:{today.isoformat()}:o{bureau}:{channel}", deadline_id=None,
-                             stage=stage, channel=channel, user_id=None,
-                             address=f"org:{bureau}", subject=subject, body=body, now=now))
+        rows += bureau_rows(directory.members(bureau, "bureau_liaison"), bureau,
+                            key=f"digest:{today.isoformat()}", stage=stage, subject=subject,
+                            body="\n".join(lines), now=now, settings=settings)
+    return rows
+
+
+def bureau_rows(liaisons: Sequence[User], bureau: int, *, key: str, stage: str, subject: str,
+                body: str, now: datetime, settings: ReminderSettings) -> list[dict[str, Any]]:
+    """One message to a bureau: to each liaison in the app (and by e-mail when they have an
+    address), and to each of the bureau's robots."""
+    rows: list[dict[str, Any]] = []
+    for user in liaisons:
+        common = {"deadline_id": None, "stage": stage, "user_id": user.id,
+                  "subject": subject, "body": body, "now": now}
+        rows.append(_row(f"{key}:u{user.id}:inapp", channel="inapp", address=None, **common))
+        address = settings.emails.get(user.username)
+        if address and settings.smtp is not None:
+            rows.append(_row(f"{key}:u{user.id}:email", channel="email", address=address,
+                             **common))
+    for channel in sorted(settings.channels_of(bureau)):
+        rows.append(_row(f"{key}:o{bureau}:{channel}", deadline_id=None, stage=stage,
+                         channel=channel, user_id=None, address=f"org:{bureau}",
+                         subject=subject, body=body, now=now))
     return rows
 
 
@@ -596,24 +605,12 @@ def weekly_rows(session: Session, directory: Directory, *, today: date, now: dat
     rows: list[dict[str, Any]] = []
     for bureau, codes in sorted(regions.items()):
         liaisons = directory.members(bureau, "bureau_liaison")
-        channels = sorted(settings.channels_of(bureau))
-        if not liaisons and not channels:
+        if not liaisons and not settings.channels_of(bureau):
             continue
         subject, body = weekly.message(weekly.weekly_numbers(session, bureau, codes, today),
                                        settings.base_url)
-        for user in liaisons:
-            common = {"deadline_id": None, "stage": stage, "user_id": user.id,
-                      "subject": subject, "body": body, "now": now}
-            rows.append(_row(f"{stage}:u{user.id}:inapp", channel="inapp", address=None,
-                             **common))
-            address = settings.emails.get(user.username)
-            if address and settings.smtp is not None:
-                rows.append(_row(f"{stage}:u{user.id}:email", channel="email",
-                                 address=address, **common))
-        for channel in channels:
-            rows.append(_row(f"{stage}:o{bureau}:{channel}", deadline_id=None, stage=stage,
-                             channel=channel, user_id=None, address=f"org:{bureau}",
-                             subject=subject, body=body, now=now))
+        rows += bureau_rows(liaisons, bureau, key=stage, stage=stage, subject=subject,
+                            body=body, now=now, settings=settings)
     return rows
 
 
