@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import (BigInteger, Boolean, DateTime, Dialect, Float, Integer, String,
+from sqlalchemy import (BigInteger, Boolean, DateTime, Dialect, Integer, String,
                         TypeDecorator, bindparam)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.compiler import compiles
@@ -56,13 +56,6 @@ class local_month(FunctionElement[int]):
     """The local (China) month of a timestamp, as year * 12 + month - 1."""
 
     type = Integer()
-    inherit_cache = True
-
-
-class hours_between(FunctionElement[float]):
-    """Hours from the first timestamp to the second (fractional)."""
-
-    type = Float()
     inherit_cache = True
 
 
@@ -118,18 +111,6 @@ def _month_postgresql(element: local_month, compiler: Any, **kw: Any) -> str:
     local = f"(({at}) AT TIME ZONE 'Asia/Shanghai')"
     return (f"(CAST(EXTRACT(YEAR FROM {local}) AS INTEGER) * 12 "
             f"+ CAST(EXTRACT(MONTH FROM {local}) AS INTEGER) - 1)")
-
-
-@compiles(hours_between, "sqlite")
-def _hours_sqlite(element: hours_between, compiler: Any, **kw: Any) -> str:
-    start, end = _args(element, compiler, **kw)
-    return f"((julianday({end}) - julianday({start})) * 24.0)"
-
-
-@compiles(hours_between, "postgresql")
-def _hours_postgresql(element: hours_between, compiler: Any, **kw: Any) -> str:
-    start, end = _args(element, compiler, **kw)
-    return f"(EXTRACT(EPOCH FROM (({end}) - ({start}))) / 3600.0)"
 
 
 @compiles(whole_hours_between, "sqlite")
