@@ -80,11 +80,13 @@ def message(weekly: Weekly, base_url: str) -> tuple[str, str]:
     overdue = sum(weekly.overdue.values())
     subject = (f"【每周统计】{period.label} 本辖区：收到反映{totals['reports']}条，"
                f"新立案件{totals['cases']}件，逾期期限{overdue}项")
-    claimed = yuan(totals["claimed"]) if totals["claimed_known"] else "未填写"
+    reported = f"收到反映：{totals['reports']}条"
+    if totals["reports"]:
+        claimed = yuan(totals["claimed"]) if totals["claimed_known"] else "未填写"
+        reported += f"，主张欠薪合计 {claimed}（{totals['claimed_known']}条填写了金额）"
     lines = [
         f"统计期间：{period.label}（上周一至周日）",
-        f"收到反映：{totals['reports']}条，主张欠薪合计 {claimed}"
-        f"（{totals['claimed_known']}条填写了金额）",
+        reported,
         f"新立案件：{totals['cases']}件，涉及工人{totals['workers']}人",
         f"结案：{totals['closed']}件，追回 {yuan(totals['recovered'])}",
     ]
