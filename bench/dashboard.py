@@ -43,7 +43,6 @@ import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -52,7 +51,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import make_url
+
+from _scratch import postgres_database, scratch_folder, sqlite_url
 
 POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 PAGE_AIM, LEDGER_AIM, MEMORY_AIM_MB = 1.5, 1.3, 200
@@ -75,7 +75,7 @@ def progress(message: str) -> None:
 
 
 class BenchError(RuntimeError):
-    pass
+    """A request or a step of the run failed: the run stops, saying which."""
 
 
 # --- pages ---------------------------------------------------------------------------------------
@@ -310,30 +310,15 @@ class Target:
 
 
 def sqlite_target(stack: contextlib.ExitStack, reports: int) -> Target:
-    folder = Path(tempfile.mkdtemp(prefix="wc_bench_dashboard_"))
-    stack.callback(shutil.rmtree, folder, ignore_errors=True)
-    return Target("sqlite", "SQLite (WAL)", f"sqlite:///{folder / 'wagechannel.sqlite3'}",
+    folder = scratch_folder(stack, "wc_bench_dashboard_")
+    return Target("sqlite", "SQLite (WAL)", sqlite_url(folder),
                   folder, reports)
 
 
 def postgres_target(stack: contextlib.ExitStack, admin: str, reports: int) -> Target:
-    import psycopg
-    from psycopg import sql
-
-    folder = Path(tempfile.mkdtemp(prefix="wc_bench_dashboard_"))
-    stack.callback(shutil.rmtree, folder, ignore_errors=True)
-    name = f"wc_bench_dashboard_{secrets.token_hex(4)}"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        version = connection.info.server_version // 10000
-
-    def drop() -> None:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
-                               .format(sql.Identifier(name)))
-    stack.callback(drop)
-    url = make_url(admin).set(drivername="postgresql+psycopg", database=name) \
-        .render_as_string(hide_password=False)
+    folder = scratch_folder(stack, "wc_bench_dashboard_")
+    database = postgres_database(stack, admin, f"wc_bench_dashboard_{secrets.token_hex(4)}")
+    name, version, url = database.name, database.version, database.url
     return Target("postgresql", f"PostgreSQL {version} ({name})", url, folder, reports)
 
 

@@ -30,11 +30,9 @@ import itertools
 import json
 import os
 import secrets
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -44,7 +42,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from sqlalchemy import bindparam, text
-from sqlalchemy.engine import make_url
 
 from wagechannel.clock import local_today
 from wagechannel.db import make_engine
@@ -53,6 +50,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR))
 from _bare_app import URL_VARIABLE as BARE_URL_VARIABLE
 from _bare_app import create_schema
+from _scratch import postgres_database, scratch_folder, sqlite_url
 
 HOST = "127.0.0.1"
 PATH = "/api/v1/leads"
@@ -310,37 +308,17 @@ class Target:
 
 
 def sqlite_target(stack: contextlib.ExitStack) -> Target:
-    folder = Path(tempfile.mkdtemp(prefix="wc_bench_sqlite_"))
-    stack.callback(shutil.rmtree, folder, ignore_errors=True)
+    folder = scratch_folder(stack, "wc_bench_sqlite_")
     return Target("SQLite (WAL, synchronous=NORMAL, busy_timeout 15 s, BEGIN IMMEDIATE)",
-                  f"sqlite:///{folder / 'wagechannel.sqlite3'}",
-                  f"sqlite:///{folder / 'bare.sqlite3'}", folder)
+                  sqlite_url(folder), sqlite_url(folder, "bare.sqlite3"), folder)
 
 
 def postgres_target(stack: contextlib.ExitStack, admin: str) -> Target:
-    import psycopg
-    from psycopg import sql
-
-    folder = Path(tempfile.mkdtemp(prefix="wc_bench_pg_"))
-    stack.callback(shutil.rmtree, folder, ignore_errors=True)
+    folder = scratch_folder(stack, "wc_bench_pg_")
     stem = f"wc_bench_{secrets.token_hex(4)}"
-    urls = []
-    for suffix in ("app", "bare"):
-        name = f"{stem}_{suffix}"
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-        def drop(name: str = name) -> None:
-            with psycopg.connect(admin, autocommit=True) as connection:
-                connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
-                                   .format(sql.Identifier(name)))
-        stack.callback(drop)
-        urls.append(make_url(admin).set(drivername="postgresql+psycopg", database=name)
-                     .render_as_string(hide_password=False))
-    version = ""
-    with contextlib.suppress(Exception), psycopg.connect(admin) as connection:
-        version = " " + str(connection.info.server_version // 10000)
-    return Target(f"PostgreSQL{version} ({stem}_app, {stem}_bare)", urls[0], urls[1], folder)
+    app, bare = (postgres_database(stack, admin, f"{stem}_{suffix}") for suffix in ("app", "bare"))
+    return Target(f"PostgreSQL {app.version} ({app.name}, {bare.name})", app.url, bare.url,
+                  folder)
 
 
 def app_environment(target: Target, port: int) -> dict[str, str]:

@@ -60,11 +60,9 @@ import itertools
 import random
 import re
 import secrets
-import shutil
 import signal
 import statistics
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -77,7 +75,7 @@ from typing import Any
 from cryptography.fernet import Fernet
 from sqlalchemy import (Date, Engine, bindparam, create_engine, event, insert, select, text,
                         update)
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from wagechannel import create_app
@@ -101,6 +99,8 @@ from wagechannel.places.models import BUREAU, LEGAL_AID, Contractor, Region, reg
 from wagechannel.places.services import (confirm_wage_fallback, create_contractor,
                                          create_organisation, create_project, ensure_region,
                                          set_region_wage)
+
+from _scratch import postgres_database, scratch_folder, sqlite_url
 
 POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 RATIO_AIM = 1.5
@@ -530,7 +530,7 @@ def load_step(engine: Engine, world: World, rng: random.Random, step: LoadStep,
 # --- what is measured ------------------------------------------------------------------------
 
 class BenchError(RuntimeError):
-    pass
+    """A request or a step of the run failed: the run stops, saying which."""
 
 
 class Statements:
@@ -1070,29 +1070,14 @@ class Target:
 
 
 def sqlite_target(stack: contextlib.ExitStack) -> Target:
-    folder = Path(tempfile.mkdtemp(prefix="wc_bench_pages_"))
-    stack.callback(shutil.rmtree, folder, ignore_errors=True)
-    return Target("SQLite (WAL)", f"sqlite:///{folder / 'wagechannel.sqlite3'}", folder)
+    folder = scratch_folder(stack, "wc_bench_pages_")
+    return Target("SQLite (WAL)", sqlite_url(folder), folder)
 
 
 def postgres_target(stack: contextlib.ExitStack, admin: str) -> Target:
-    import psycopg
-    from psycopg import sql
-
-    folder = Path(tempfile.mkdtemp(prefix="wc_bench_pages_"))
-    stack.callback(shutil.rmtree, folder, ignore_errors=True)
-    name = f"wc_bench_pages_{secrets.token_hex(4)}"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        version = connection.info.server_version // 10000
-
-    def drop() -> None:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
-                               .format(sql.Identifier(name)))
-    stack.callback(drop)
-    url = make_url(admin).set(drivername="postgresql+psycopg", database=name) \
-        .render_as_string(hide_password=False)
+    folder = scratch_folder(stack, "wc_bench_pages_")
+    database = postgres_database(stack, admin, f"wc_bench_pages_{secrets.token_hex(4)}")
+    name, version, url = database.name, database.version, database.url
     return Target(f"PostgreSQL {version} ({name})", url, folder)
 
 

@@ -62,10 +62,8 @@ import contextlib  # noqa: E402
 import random  # noqa: E402
 import re  # noqa: E402
 import secrets  # noqa: E402
-import shutil  # noqa: E402
 import signal  # noqa: E402
 import statistics  # noqa: E402
-import tempfile  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
@@ -73,8 +71,12 @@ from datetime import date, datetime, timedelta, timezone  # noqa: E402
 from typing import Any  # noqa: E402
 
 from sqlalchemy import Engine, bindparam, create_engine, event, insert, text  # noqa: E402
-from sqlalchemy.engine import Connection, make_url  # noqa: E402
+from sqlalchemy.engine import Connection  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
+
+# bench/ at the end of the path: the standard library's queue is found first.
+sys.path.append(str(_HERE))
+from _scratch import postgres_database, scratch_folder, sqlite_url  # noqa: E402
 
 POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 RATIO_AIM = 1.5
@@ -91,7 +93,7 @@ def progress(message: str) -> None:
 
 
 class BenchError(RuntimeError):
-    pass
+    """A request or a step of the run failed: the run stops, saying which."""
 
 
 # --- the data ----------------------------------------------------------------------------------
@@ -458,29 +460,14 @@ class Target:
 
 
 def sqlite_target(stack: contextlib.ExitStack, cases: int) -> Target:
-    folder = Path(tempfile.mkdtemp(prefix="wc_bench_queue_"))
-    stack.callback(shutil.rmtree, folder, ignore_errors=True)
-    return Target("SQLite (WAL)", f"sqlite:///{folder / 'wagechannel.sqlite3'}", folder, cases)
+    folder = scratch_folder(stack, "wc_bench_queue_")
+    return Target("SQLite (WAL)", sqlite_url(folder), folder, cases)
 
 
 def postgres_target(stack: contextlib.ExitStack, admin: str, cases: int) -> Target:
-    import psycopg
-    from psycopg import sql
-
-    folder = Path(tempfile.mkdtemp(prefix="wc_bench_queue_"))
-    stack.callback(shutil.rmtree, folder, ignore_errors=True)
-    name = f"wc_bench_queue_{secrets.token_hex(4)}"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        version = connection.info.server_version // 10000
-
-    def drop() -> None:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
-                               .format(sql.Identifier(name)))
-    stack.callback(drop)
-    url = make_url(admin).set(drivername="postgresql+psycopg", database=name) \
-        .render_as_string(hide_password=False)
+    folder = scratch_folder(stack, "wc_bench_queue_")
+    database = postgres_database(stack, admin, f"wc_bench_queue_{secrets.token_hex(4)}")
+    name, version, url = database.name, database.version, database.url
     return Target(f"PostgreSQL {version} ({name})", url, folder, cases)
 
 

@@ -40,9 +40,7 @@ import argparse  # noqa: E402
 import contextlib  # noqa: E402
 import json  # noqa: E402
 import secrets  # noqa: E402
-import shutil  # noqa: E402
 import signal  # noqa: E402
-import tempfile  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
@@ -52,7 +50,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer  # noqa: E40
 from typing import Any  # noqa: E402
 
 from sqlalchemy import bindparam, event, insert, text, update  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+
+# bench/ at the end of the path: the standard library's queue is found first.
+sys.path.append(str(_HERE))
+from _scratch import postgres_database, scratch_folder, sqlite_url  # noqa: E402
 
 POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 PASSWORD = "bench-remind-password"
@@ -318,29 +319,14 @@ class Target:
 
 
 def sqlite_target(stack: contextlib.ExitStack) -> Target:
-    folder = Path(tempfile.mkdtemp(prefix="wc_bench_remind_"))
-    stack.callback(shutil.rmtree, folder, ignore_errors=True)
-    return Target("SQLite (WAL)", f"sqlite:///{folder / 'wagechannel.sqlite3'}", folder)
+    folder = scratch_folder(stack, "wc_bench_remind_")
+    return Target("SQLite (WAL)", sqlite_url(folder), folder)
 
 
 def postgres_target(stack: contextlib.ExitStack, admin: str) -> Target:
-    import psycopg
-    from psycopg import sql
-
-    folder = Path(tempfile.mkdtemp(prefix="wc_bench_remind_"))
-    stack.callback(shutil.rmtree, folder, ignore_errors=True)
-    name = f"wc_bench_remind_{secrets.token_hex(4)}"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        version = connection.info.server_version // 10000
-
-    def drop() -> None:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
-                               .format(sql.Identifier(name)))
-    stack.callback(drop)
-    url = make_url(admin).set(drivername="postgresql+psycopg", database=name) \
-        .render_as_string(hide_password=False)
+    folder = scratch_folder(stack, "wc_bench_remind_")
+    database = postgres_database(stack, admin, f"wc_bench_remind_{secrets.token_hex(4)}")
+    version, url = database.version, database.url
     return Target(f"PostgreSQL {version}", url, folder)
 
 
