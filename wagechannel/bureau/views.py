@@ -231,24 +231,23 @@ def ranking(dimension: str) -> ResponseReturnValue:
 @bp.route("/bureau/ledger.xlsx")
 @roles_required(*ROLES)
 def ledger() -> ResponseReturnValue:
-    context = _context()
-    if context.errors:
-        return _refuse_export()
-    export = export_ledger(db.session, context.filters, context.scope, user=current_user,
-                           names=context.names, ip=request.remote_addr, today=context.today)
-    db.session.commit()
-    return send_file(export.file, mimetype=XLSX_MIMETYPE, as_attachment=True,
-                     download_name=export.filename, max_age=0)
+    return _download(export_ledger)
 
 
 @bp.route("/bureau/summary.xlsx")
 @roles_required(*ROLES)
 def summary() -> ResponseReturnValue:
+    return _download(export_summary)
+
+
+def _download(export_with: Any) -> ResponseReturnValue:
+    """A workbook for the filters in the address (the export logs itself), sent once it is
+    committed; a bad filter exports nothing."""
     context = _context()
     if context.errors:
         return _refuse_export()
-    export = export_summary(db.session, context.filters, context.scope, user=current_user,
-                            names=context.names, ip=request.remote_addr, today=context.today)
+    export = export_with(db.session, context.filters, context.scope, user=current_user,
+                         names=context.names, ip=request.remote_addr, today=context.today)
     db.session.commit()
     return send_file(export.file, mimetype=XLSX_MIMETYPE, as_attachment=True,
                      download_name=export.filename, max_age=0)
