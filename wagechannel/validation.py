@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -79,3 +80,38 @@ def parse_int(raw: Any, *, minimum: int, maximum: int, message: str) -> int | No
     if not minimum <= value <= maximum:
         raise Invalid(message)
     return value
+
+
+class AddressArgs:
+    """A list's filters read from an address's parameters (or a command's options): a bad value
+    is left out and explained in Chinese under its parameter's name in `errors`, so the page
+    shows what it can and keeps what was typed."""
+
+    def __init__(self, args: Mapping[str, Any]) -> None:
+        self.args = args
+        self.errors: dict[str, str] = {}
+
+    def text(self, name: str) -> str | None:
+        value = self.args.get(name)
+        if value is None or not isinstance(value, str) or not value.strip():
+            return None
+        return value.strip()
+
+    def choice(self, name: str, allowed: Mapping[str, str], message: str) -> str | None:
+        value = self.text(name)
+        if value is not None and value not in allowed:
+            self.errors[name] = message
+            return None
+        return value
+
+    def number(self, name: str, message: str, *, minimum: int = 0,
+               maximum: int = 2**31 - 1) -> int | None:
+        """ASCII digits only (no full-width digits, signs or spaces inside), within the range."""
+        value = self.text(name)
+        if value is None:
+            return None
+        if not (value.isascii() and value.isdigit() and len(value) <= 10) \
+                or not minimum <= int(value) <= maximum:
+            self.errors[name] = message
+            return None
+        return int(value)

@@ -17,6 +17,7 @@ from wagechannel.accounts.models import User
 from wagechannel.cases.models import CASE_STATUSES, TIERS
 from wagechannel.clock import CHINA
 from wagechannel.places.models import region_prefix
+from wagechannel.validation import AddressArgs
 
 OPEN_STATE = "open"
 STATES = {OPEN_STATE: "办理中（未结案）", **CASE_STATUSES}
@@ -142,13 +143,8 @@ def regions_for(filters: Filters, scope: list[str] | None) -> list[str] | None:
 def parse_filters(args: Mapping[str, Any], *, today: date, scope: list[str] | None,
                   boss: bool = True) -> tuple[Filters, dict[str, str]]:
     """Read the filters from an address's parameters (or the command line's options)."""
-    errors: dict[str, str] = {}
-
-    def text(name: str) -> str | None:
-        value = args.get(name)
-        if value is None or not isinstance(value, str) or not value.strip():
-            return None
-        return value.strip()
+    read = AddressArgs(args)
+    text, choice, errors = read.text, read.choice, read.errors
 
     def day(name: str) -> date | None:
         value = text(name)
@@ -166,22 +162,8 @@ def parse_filters(args: Mapping[str, Any], *, today: date, scope: list[str] | No
             return None
         return parsed
 
-    def number(name: str, message: str) -> int | None:
-        value = text(name)
-        if value is None:
-            return None
-        if not (value.isascii() and value.isdigit() and len(value) <= 10) \
-                or not 0 < int(value) <= MAX_ID:
-            errors[name] = message
-            return None
-        return int(value)
-
-    def choice(name: str, allowed: Mapping[str, str], message: str) -> str | None:
-        value = text(name)
-        if value is not None and value not in allowed:
-            errors[name] = message
-            return None
-        return value
+    def number(name: str, message: str) -> int | None:  # an id: 1 and up
+        return read.number(name, message, minimum=1, maximum=MAX_ID)
 
     period = default_period(today)
     start, end = day("from"), day("to")

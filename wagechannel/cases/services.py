@@ -20,6 +20,7 @@ from wagechannel.cases.priority import (OPEN_STATUSES, PRIORITY_FIELDS, REFRESH_
 from wagechannel.db import utcnow
 from wagechannel.intake.models import Lead
 from wagechannel.places.models import Project
+from wagechannel.validation import AddressArgs
 
 
 def new_case_values(lead: Any, *, legal_aid_org_id: int, bureau_org_id: int | None,
@@ -101,31 +102,8 @@ class CaseFilters:
 def case_filters(args: Mapping[str, Any]) -> tuple[CaseFilters, dict[str, str]]:
     """Read the filters from an address's parameters. A bad value is left out of the filters
     and explained in Chinese under its parameter's name (the page keeps what was typed)."""
-    errors: dict[str, str] = {}
-
-    def text(name: str) -> str | None:
-        value = args.get(name)
-        if value is None or not isinstance(value, str) or not value.strip():
-            return None
-        return value.strip()
-
-    def choice(name: str, allowed: Mapping[str, str], message: str) -> str | None:
-        value = text(name)
-        if value is not None and value not in allowed:
-            errors[name] = message
-            return None
-        return value
-
-    def number(name: str, message: str, maximum: int = 2**31 - 1) -> int | None:
-        value = text(name)
-        if value is None:
-            return None
-        if not (value.isascii() and value.isdigit() and len(value) <= 10) \
-                or int(value) > maximum:
-            errors[name] = message
-            return None
-        return int(value)
-
+    read = AddressArgs(args)
+    text, choice, number, errors = read.text, read.choice, read.number, read.errors
     lawyer = text("lawyer")
     if lawyer is not None and len(lawyer) > 64:
         errors["lawyer"] = "律师用户名太长了。"
@@ -137,7 +115,7 @@ def case_filters(args: Mapping[str, Any]) -> tuple[CaseFilters, dict[str, str]]:
         lawyer=lawyer,
         project=number("project", "项目编号应为数字。"),
         contractor=number("contractor", "施工总承包单位编号应为数字。"),
-        age=number("age", f"请填写0到{MAX_AGE_DAYS}之间的整数天数。", MAX_AGE_DAYS))
+        age=number("age", f"请填写0到{MAX_AGE_DAYS}之间的整数天数。", maximum=MAX_AGE_DAYS))
     return filters, errors
 
 
